@@ -14,6 +14,10 @@
 //! tick of the clock; `daemon` and the `cli` verbs are thin shells over it.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod config;
+pub mod deliver;
 pub mod extract;
 pub mod model;
+pub mod store;
+pub mod telemetry;

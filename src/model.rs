@@ -341,6 +341,10 @@ pub struct Fact {
     ///
     /// A claim older than this cannot change the fact: a newer article already confirmed it.
     pub confirmed: Date,
+    /// How many alerting changes (new, changed, deadline changed, expired) the fact has been
+    /// through. Part of each event's id, so one change detected twice (after a crash) keeps
+    /// its id while a later change that happens to look the same gets a new one.
+    pub revision: u32,
 }
 
 /// The type of an alert event; the wire names are a public contract.
