@@ -62,12 +62,12 @@ pub const ENV_WEBHOOK_SECRET: &str = "FACTWATCH_WEBHOOK_SECRET";
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The config file could not be read.
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (kept out of `source()` so `{:#}` does not print it twice).
+        error: std::io::Error,
     },
     /// The config file is not valid TOML or has an unknown or mistyped key.
     #[error("config file {path}: {message}")]
@@ -462,7 +462,7 @@ impl Config {
         };
         let text = match &path {
             Some(p) => std::fs::read_to_string(p)
-                .map_err(|source| Error::Read { path: p.clone(), source })?,
+                .map_err(|error| Error::Read { path: p.clone(), error })?,
             None => String::new(),
         };
         Config::from_toml(&text, path.as_deref(), env)
@@ -501,6 +501,21 @@ impl Config {
                 c.path = path.map(Path::to_path_buf);
                 c
             })
+    }
+
+    /// The text of each configured pack file, in order; `None` for a built-in pack.
+    pub fn read_packs(&self) -> Result<Vec<(PackSource, Option<String>)>, Error> {
+        self.packs
+            .iter()
+            .map(|p| match p {
+                PackSource::Builtin(_) => Ok((p.clone(), None)),
+                PackSource::File(path) => {
+                    std::fs::read_to_string(path).map(|t| (p.clone(), Some(t))).map_err(|e| {
+                        invalid("packs", format!("cannot read pack {}: {e}", path.display()))
+                    })
+                }
+            })
+            .collect()
     }
 
     /// The webhook with this name.

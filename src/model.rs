@@ -10,6 +10,19 @@ use std::fmt;
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Lowercase hex SHA-256 of some bytes: the identity of a file's content, and the basis of
+/// event ids.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    use fmt::Write as _;
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
 
 /// An article read from the watched folder, decoded and stripped of its format.
 ///
@@ -303,7 +316,22 @@ pub struct Observation {
     pub qualifier: Option<Qualifier>,
 }
 
+/// The status a lapsed deadline leads to.
+pub const EXPIRED: &str = "expired";
+/// A status that has ended by decision; its deadline no longer matters.
+pub const ENDED: &str = "ended";
+
 impl Observation {
+    /// The deadline at which this status stops holding, if it can lapse: a status with a
+    /// deadline that is neither expired nor ended. Reconcile and the store's deadline index
+    /// both ask this, so the clock never waits for a deadline the rules would not expire.
+    pub fn lapsing_deadline(&self) -> Option<Deadline> {
+        match self.status.as_deref() {
+            None | Some(EXPIRED | ENDED) => None,
+            Some(_) => self.until,
+        }
+    }
+
     /// The observation a claim makes.
     pub fn from_claim(claim: &Claim) -> Observation {
         Observation {

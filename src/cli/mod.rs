@@ -73,7 +73,53 @@ pub fn run() -> anyhow::Result<ExitCode> {
 }
 
 /// Loads and validates the configuration for a verb.
-#[allow(dead_code, reason = "the verbs that read the config land next")]
 fn load_config(arg: &ConfigArg) -> anyhow::Result<crate::config::Config> {
     Ok(crate::config::Config::load(arg.config.as_deref(), &crate::config::ProcessEnv)?)
+}
+
+/// Buffered standard output that treats a closed pipe (`factwatch scan | head`) as the end
+/// of the output rather than an error.
+struct Output {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    closed: bool,
+}
+
+impl Output {
+    fn new() -> Output {
+        Output { out: std::io::BufWriter::new(std::io::stdout().lock()), closed: false }
+    }
+
+    /// Writes one line.
+    fn line(&mut self, s: &str) -> anyhow::Result<()> {
+        use std::io::Write as _;
+        if self.closed {
+            return Ok(());
+        }
+        match writeln!(self.out, "{s}") {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Flushes what is buffered.
+    fn flush(&mut self) -> anyhow::Result<()> {
+        use std::io::Write as _;
+        match self.out.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// At most `n` characters of `s`, with an ellipsis when cut.
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }

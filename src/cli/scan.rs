@@ -1,14 +1,83 @@
-//! `factwatch scan`.
+//! `factwatch scan [--json] PATH...`: extract and print the claims of files or folders,
+//! touching no state. This is how a user checks what factwatch reads from an article, and
+//! how extraction quality is scored (`eval-claims`).
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use crate::ingest;
+use crate::pipeline::load_extractor;
 
 /// Arguments of `scan`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
     #[command(flatten)]
     config: super::ConfigArg,
+    /// Print one JSON claim per line (the `scan --json` contract) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Files or folders to read.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
 }
 
-pub(super) fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("scan: not built yet")
+pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(&args.config)?;
+    let extractor = load_extractor(&config)?;
+    let mut out = super::Output::new();
+    let mut failed = 0usize;
+    for path in &args.paths {
+        let files: Vec<PathBuf> = if path.is_dir() {
+            let (found, problems) = ingest::scan::walk(path, path);
+            for p in problems {
+                eprintln!("factwatch: {}: {}", p.path.display(), p.error);
+                failed += 1;
+            }
+            found.into_iter().map(|f| f.path).collect()
+        } else {
+            vec![path.clone()]
+        };
+        for file in files {
+            let source = file.display().to_string();
+            let loaded = ingest::read::read_file(&file, config.ingest.max_file_size)
+                .and_then(|raw| ingest::load(&source, &file, &raw, &config.tz));
+            let loaded = match loaded {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("factwatch: {source}: skipped: {e}");
+                    failed += 1;
+                    continue;
+                }
+            };
+            for note in &loaded.notes {
+                eprintln!("factwatch: {source}: {note}");
+            }
+            let extraction = extractor.extract(&loaded.article);
+            for w in &extraction.warnings {
+                eprintln!("factwatch: {source}: {w}");
+            }
+            if !args.json {
+                let d = &loaded.article.date;
+                out.line(&format!("{source}  (dated {} from {})", d.date, d.origin.as_str()))?;
+            }
+            for claim in &extraction.claims {
+                if args.json {
+                    out.line(&serde_json::to_string(claim)?)?;
+                } else {
+                    let value =
+                        crate::reconcile::show(&crate::model::Observation::from_claim(claim));
+                    out.line(&format!(
+                        "  {:<32} {:<24} \"{}\"",
+                        claim.key,
+                        value,
+                        super::clip(&claim.quote, 90)
+                    ))?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    let _ = std::io::stderr().flush();
+    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -32,6 +32,25 @@ impl Extractor {
         Ok(Extractor {})
     }
 
+    /// The built-in pack of this name.
+    pub fn builtin(_name: &str) -> Option<PackText> {
+        None
+    }
+
+    /// Names a fact for people, e.g. "US tariff on PK".
+    pub fn describe(&self, metric: &str, subject: &[String], period: Option<&str>) -> String {
+        let mut s = format!("{metric} {}", subject.join("-"));
+        if let Some(p) = period {
+            s.push_str(&format!(" {p}"));
+        }
+        s
+    }
+
+    /// The metric names of the loaded packs.
+    pub fn metrics(&self) -> impl Iterator<Item = &str> {
+        std::iter::empty()
+    }
+
     /// Extracts the claims of one article.
     pub fn extract(&self, _article: &Article) -> Extraction {
         Extraction::default()

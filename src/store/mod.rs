@@ -60,19 +60,27 @@ pub enum Error {
         detail: String,
     },
     /// The directory for the file cannot be created.
-    #[error("cannot create the directory for database {path}: {source}")]
+    #[error("cannot create the directory for database {path}: {error}")]
     Dir {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Any other SQLite error, e.g. a full disk.
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
     /// A stored row could not be decoded; the message names the table and key.
     #[error("database row {0} is unreadable")]
     Row(String),
+}
+
+// Written out rather than `#[from]`, which would also make the SQLite error the `source()`
+// and print it twice in `{:#}` chains.
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Sql(e)
+    }
 }
 
 /// The result type of store operations.
@@ -147,7 +155,7 @@ fn connect(path: &Path) -> Result<Connection> {
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir)
-            .map_err(|source| Error::Dir { path: path.to_path_buf(), source })?;
+            .map_err(|error| Error::Dir { path: path.to_path_buf(), error })?;
     }
     let classify = |e: rusqlite::Error| classify(path, e);
     let conn = if path == Path::new(":memory:") {
@@ -305,13 +313,10 @@ fn obs_from_json(s: &str) -> Option<Observation> {
 
 /// The day from which a fact's status no longer holds, if it can lapse at all.
 ///
-/// Only a status with a deadline that has not already expired can lapse; the clock asks
+/// Only a status with a deadline, neither expired nor ended, can lapse; the clock asks
 /// for the smallest of these, so the column is indexed.
 fn lapse_day(fact: &Fact) -> Option<String> {
-    if fact.kind != Kind::Status || fact.current.status.as_deref() == Some("expired") {
-        return None;
-    }
-    fact.current.until.map(|u| u.lapse_day().to_string())
+    fact.current.lapsing_deadline().map(|u| u.lapse_day().to_string())
 }
 
 impl Store {
