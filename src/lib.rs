@@ -15,7 +15,9 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod deliver;
 pub mod extract;
 pub mod ingest;

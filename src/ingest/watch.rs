@@ -91,12 +91,41 @@ pub fn start(root: &Path, timing: Timing) -> notify::Result<Watcher> {
     })?;
     watcher.watch(root, RecursiveMode::Recursive)?;
     let (tx, rx) = mpsc::channel(1024);
-    let task = tokio::spawn(debounce(root.to_path_buf(), timing, raw_rx, tx));
+    let names = PathNames::new(root);
+    let task = tokio::spawn(debounce(names, timing, raw_rx, tx));
     Ok(Watcher { _notify: watcher, task, events: rx })
 }
 
-async fn debounce(
+/// notify reports absolute paths; the rest of factwatch names files by the watched folder
+/// as configured (`seeds/a.md`, as scans do), so one file keeps one identity.
+#[derive(Debug, Clone)]
+struct PathNames {
     root: PathBuf,
+    absolute: Vec<PathBuf>,
+}
+
+impl PathNames {
+    fn new(root: &Path) -> PathNames {
+        let mut absolute = Vec::new();
+        if let Ok(c) = root.canonicalize() {
+            absolute.push(c);
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            absolute.push(cwd.join(root));
+        }
+        PathNames { root: root.to_path_buf(), absolute }
+    }
+
+    fn name(&self, path: &Path) -> PathBuf {
+        self.absolute.iter().find_map(|a| path.strip_prefix(a).ok()).map_or_else(
+            || path.to_path_buf(),
+            |rel| if rel.as_os_str().is_empty() { self.root.clone() } else { self.root.join(rel) },
+        )
+    }
+}
+
+async fn debounce(
+    names: PathNames,
     timing: Timing,
     mut raw: mpsc::Receiver<notify::Result<notify::Event>>,
     out: mpsc::Sender<FsEvent>,
@@ -111,7 +140,11 @@ async fn debounce(
                 let Some(msg) = msg else { return };
                 let now = Instant::now();
                 let mut direct = Vec::new();
-                classify(&root, timing, msg, now, &mut pending, &mut queue, &mut direct);
+                let msg = msg.map(|mut e| {
+                    e.paths = e.paths.iter().map(|p| names.name(p)).collect();
+                    e
+                });
+                classify(&names.root, timing, msg, now, &mut pending, &mut queue, &mut direct);
                 for ev in direct {
                     if out.send(ev).await.is_err() {
                         return;
@@ -130,7 +163,7 @@ async fn debounce(
                         continue;
                     }
                     pending.remove(&path);
-                    if let Some(ev) = settle(&root, path, p.first_seen)
+                    if let Some(ev) = settle(&names.root, path, p.first_seen)
                         && out.send(ev).await.is_err()
                     {
                         return;

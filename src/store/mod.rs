@@ -382,6 +382,19 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
     }
 
+    /// The live articles inside a folder, for a folder that was deleted or moved away.
+    pub fn live_paths_under(&self, dir: &str) -> Result<Vec<String>> {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        // Every path that starts with "dir/" sorts between "dir/" and "dir0" ('0' follows
+        // '/'), so the primary key index answers this without a scan.
+        let upper = format!("{}0", dir.trim_end_matches('/'));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT path FROM articles WHERE path >= ?1 AND path < ?2 AND deleted_at IS NULL",
+        )?;
+        let rows = stmt.query_map(params![prefix, upper], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+    }
+
     /// The stored facts for these keys (missing keys are absent from the map).
     pub fn facts_for<'a>(
         &self,

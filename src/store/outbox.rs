@@ -113,10 +113,13 @@ pub struct OutboxEntry {
 ///
 /// An event that is already recorded (same id) is not written again: this is the crash
 /// case where a change was detected, committed, and detected again after a restart.
+/// `now` is the fact clock (which `--now` may set in the past or future) and dates the
+/// event; delivery is scheduled on the real system time, so rows are due at once.
 pub(super) fn enqueue(tx: &Transaction<'_>, outgoing: &[Outgoing], now: Timestamp) -> Result<()> {
     if outgoing.is_empty() {
         return Ok(());
     }
+    let due = Timestamp::now();
     let mut ins_event = tx.prepare_cached(
         "INSERT INTO events (id, type, key, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO NOTHING",
@@ -140,7 +143,7 @@ pub(super) fn enqueue(tx: &Transaction<'_>, outgoing: &[Outgoing], now: Timestam
         }
         let seq = tx.last_insert_rowid();
         for webhook in &o.webhooks {
-            ins_row.execute(params![seq, webhook, o.event.data.key, ms(now)])?;
+            ins_row.execute(params![seq, webhook, o.event.data.key, ms(due)])?;
         }
     }
     Ok(())

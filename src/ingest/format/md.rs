@@ -18,13 +18,11 @@ pub(super) fn parse(text: &str) -> Parsed {
         match key.trim().to_ascii_lowercase().as_str() {
             "title" => parsed.title = Some(value.to_string()),
             "url" | "link" | "canonical" => parsed.url = Some(value.to_string()),
-            "date" | "published" | "published_at" | "pubdate" => {
+            "date" | "published" | "published_at" | "pubdate" if parsed.date.is_none() => {
+                parsed.date = parse_loose(value);
                 if parsed.date.is_none() {
-                    parsed.date = parse_loose(value);
-                    if parsed.date.is_none() {
-                        parsed.note =
-                            Some(format!("front matter date {value:?} is not a date; ignored"));
-                    }
+                    parsed.note =
+                        Some(format!("front matter date {value:?} is not a date; ignored"));
                 }
             }
             _ => {}

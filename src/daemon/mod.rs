@@ -1,0 +1,620 @@
+//! The daemon: the tasks of `factwatch run` and their lifetimes.
+//!
+//! One loop owns the pipeline and takes, in turn: file events from the watcher, the next
+//! deadline from the clock, periodic rescans, SIGHUP reloads and watchdog ticks. Articles are
+//! processed one at a time on a blocking thread, so a shutdown request is honoured between
+//! articles and never leaves one half-recorded (each is one transaction anyway). Delivery
+//! workers, the health endpoint and the optional inbox run beside it and stop with it.
+//!
+//! The daemon holds no extraction, rule or SQL logic: it calls `pipeline`, `ingest` and
+//! `deliver` and reports what happened in logs and metrics.
+
+mod health;
+mod systemd;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use jiff::Timestamp;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::deliver::Deliveries;
+use crate::ingest::{self, ReadError, watch};
+use crate::model::Kind;
+use crate::pipeline::{self, FileOutcome, Freshness, Pipeline, load_extractor};
+use crate::store::Store;
+use crate::telemetry::{ArticleOutcome, Metrics};
+
+/// Options of `factwatch run` that are not configuration.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Start the fact clock at this instant instead of now (for demos and tests).
+    pub now: Option<Timestamp>,
+}
+
+/// How often the watched folder is checked for again after it disappeared.
+const ROOT_POLL: Duration = Duration::from_secs(1);
+/// How often the status line for `systemctl status` is refreshed.
+const STATUS_EVERY: Duration = Duration::from_secs(30);
+/// How often a long scan logs its progress when stderr is not a terminal.
+const PROGRESS_LOG_EVERY: Duration = Duration::from_secs(5);
+
+struct Daemon {
+    config: Config,
+    root: PathBuf,
+    pipeline: Arc<Pipeline>,
+    store: Arc<Mutex<Store>>,
+    clock: Clock,
+    metrics: Arc<Metrics>,
+    deliveries: Deliveries,
+    next_deadline: Option<Timestamp>,
+}
+
+/// Runs the daemon until `shutdown` completes: catch up on the folder, then watch it.
+pub async fn run(
+    config: Config,
+    options: RunOptions,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let clock = options.now.map_or_else(Clock::system, Clock::starting_at);
+    let root = config.watch_dir.clone();
+    anyhow::ensure!(
+        root.is_dir(),
+        "setting `watch_dir`: {} is not a folder; create it or point watch_dir (FACTWATCH_WATCH_DIR) at the articles",
+        root.display()
+    );
+    let extractor = Arc::new(load_extractor(&config)?);
+    let pipeline = Arc::new(Pipeline::new(&config, extractor));
+    let db = config.database.clone();
+    let store =
+        blocking(move || Store::open(&db)).await?.with_context(|| "opening the database")?;
+    let bootstrap = store.is_empty()?;
+    let metrics = Arc::new(Metrics::default());
+    let cancel = CancellationToken::new();
+    let ready = Arc::new(AtomicBool::new(false));
+
+    let deliveries =
+        Deliveries::start(&config.webhooks, &config.delivery, &config.database, metrics.clone())?;
+    let mut background = Vec::new();
+    if let Some(addr) = config.http_listen {
+        let db = config.database.clone();
+        let health_store = blocking(move || Store::open(&db)).await??;
+        let health = health::Health {
+            ready: ready.clone(),
+            metrics: metrics.clone(),
+            store: Arc::new(Mutex::new(health_store)),
+        };
+        background.push(health::serve(addr, health, cancel.clone()).await?);
+    }
+    if let Some(inbox) = config.inbox.clone() {
+        let token = cancel.clone();
+        background.push(tokio::spawn(async move {
+            if let Err(e) = crate::deliver::serve_inbox(&inbox, false, token).await {
+                tracing::error!(error = %format!("{e:#}"), "the built-in inbox stopped");
+            }
+        }));
+    }
+
+    let mut daemon = Daemon {
+        config,
+        root,
+        pipeline,
+        store: Arc::new(Mutex::new(store)),
+        clock,
+        metrics,
+        deliveries,
+        next_deadline: None,
+    };
+    tokio::pin!(shutdown);
+    // The work is cancelled at its next await point when shutdown comes. That is safe at
+    // any point: each article is one transaction, and a blocking task already running
+    // finishes its article before the runtime exits.
+    let result = tokio::select! {
+        biased;
+        () = &mut shutdown => {
+            tracing::info!("shutdown requested");
+            Ok(())
+        }
+        r = daemon.work(bootstrap, ready) => r,
+    };
+    daemon.stop(cancel, background).await?;
+    result
+}
+
+impl Daemon {
+    /// Catches up on the folder, then watches it until cancelled.
+    async fn work(&mut self, bootstrap: bool, ready: Arc<AtomicBool>) -> anyhow::Result<()> {
+        // Watch first, then scan: a file written during the scan is seen either way.
+        let mut watcher = Some(self.start_watcher()?);
+        let alerts = !bootstrap || self.config.bootstrap_alerts;
+        let mode = if bootstrap { "bootstrap" } else { "catch-up" };
+        tracing::info!(path = %self.root.display(), mode, clock = %self.clock.now(), "starting");
+        self.scan(&self.root.clone(), alerts, mode, true).await;
+        self.expire(alerts).await;
+        if bootstrap {
+            self.bootstrap_summary(alerts).await;
+        }
+        ready.store(true, Ordering::Relaxed);
+        systemd::ready(&self.status_line().await);
+        tracing::info!(path = %self.root.display(), "watching");
+
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("installing the SIGHUP handler")?;
+        let mut rescan = interval(self.config.ingest.rescan_interval);
+        let mut status = interval(STATUS_EVERY);
+        let mut watchdog = interval(systemd::watchdog_interval().unwrap_or(Duration::ZERO));
+        let mut root_poll = tokio::time::interval(ROOT_POLL);
+        loop {
+            let deadline = self.next_deadline;
+            tokio::select! {
+                biased;
+                _ = watchdog.tick() => systemd::watchdog(),
+                ev = next_event(&mut watcher) => match ev {
+                    Some(ev) => self.on_event(ev, &mut watcher).await,
+                    None => {
+                        tracing::warn!(path = %self.root.display(), "the watcher stopped; restarting it");
+                        watcher = None;
+                    }
+                },
+                () = sleep_until_deadline(self.clock, deadline) => self.expire(true).await,
+                _ = rescan.tick() => self.scan(&self.root.clone(), true, "periodic rescan", true).await,
+                _ = root_poll.tick(), if watcher.is_none() => {
+                    if self.root.is_dir() {
+                        match self.start_watcher() {
+                            Ok(w) => {
+                                tracing::info!(path = %self.root.display(), "watching the folder again; rescanning");
+                                watcher = Some(w);
+                                self.scan(&self.root.clone(), true, "rescan", true).await;
+                            }
+                            Err(e) => tracing::warn!(path = %self.root.display(), error = %format!("{e:#}"), "cannot watch the folder yet"),
+                        }
+                    }
+                }
+                _ = hangup.recv() => self.reload().await,
+                _ = status.tick() => systemd::status(&self.status_line().await),
+            }
+        }
+    }
+}
+
+/// A tick stream that never fires when `every` is zero (the setting is off).
+fn interval(every: Duration) -> tokio::time::Interval {
+    let period = if every.is_zero() { Duration::from_secs(365 * 24 * 3600) } else { every };
+    let mut i = tokio::time::interval_at(Instant::now() + period, period);
+    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    i
+}
+
+async fn next_event(watcher: &mut Option<watch::Watcher>) -> Option<watch::FsEvent> {
+    match watcher {
+        Some(w) => w.events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_deadline(clock: Clock, deadline: Option<Timestamp>) {
+    match deadline {
+        Some(t) => clock.sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs blocking work (SQLite, file reads, extraction) off the runtime's threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f).await.context("a blocking task failed")
+}
+
+impl Daemon {
+    fn start_watcher(&self) -> anyhow::Result<watch::Watcher> {
+        let timing = watch::Timing {
+            debounce: self.config.ingest.debounce,
+            settle: self.config.ingest.settle,
+        };
+        watch::start(&self.root, timing)
+            .with_context(|| format!("cannot watch {}", self.root.display()))
+    }
+
+    /// Runs `f` with the store on a blocking thread.
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let store = self.store.clone();
+        blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut guard)
+        })
+        .await
+    }
+
+    async fn on_event(&mut self, ev: watch::FsEvent, watcher: &mut Option<watch::Watcher>) {
+        match ev {
+            watch::FsEvent::Changed { path, first_seen } => {
+                self.process(path, Freshness::Read, true, Some(first_seen)).await;
+            }
+            watch::FsEvent::Removed(path) => self.removed(&path).await,
+            watch::FsEvent::DirAppeared(dir) => {
+                // A folder moved in whole brings files inotify never reported.
+                self.scan(&dir, true, "new folder", false).await;
+            }
+            watch::FsEvent::Rescan(why) => {
+                tracing::warn!(path = %self.root.display(), reason = %why, "events were lost; rescanning the folder");
+                self.scan(&self.root.clone(), true, "rescan", true).await;
+            }
+            watch::FsEvent::RootGone => {
+                tracing::error!(path = %self.root.display(), "the watched folder was deleted or moved; waiting for it to come back");
+                *watcher = None;
+            }
+        }
+    }
+
+    /// Processes one file and reports the outcome.
+    async fn process(
+        &mut self,
+        path: PathBuf,
+        freshness: Freshness,
+        alerts: bool,
+        first_seen: Option<Instant>,
+    ) {
+        let source = path.display().to_string();
+        let pipeline = self.pipeline.clone();
+        let now = self.clock.now();
+        let shown = source.clone();
+        let result = self
+            .with_store(move |s| pipeline.process_file(s, &path, &shown, freshness, now, alerts))
+            .await;
+        let outcome = match result {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(path = %source, error = %format!("{e:#}"), "processing failed");
+                self.metrics.article(ArticleOutcome::Failed);
+                return;
+            }
+        };
+        match outcome {
+            Ok(FileOutcome::Recorded { claims, changes, events, notes }) => {
+                self.metrics.article(ArticleOutcome::Ingested);
+                self.metrics.claims(claims);
+                for t in &changes {
+                    self.metrics.change(*t);
+                }
+                for note in notes {
+                    tracing::warn!(path = %source, "{note}");
+                }
+                tracing::info!(path = %source, claims, changes = changes.len(), alerts = events.len(), "article recorded");
+                for e in &events {
+                    tracing::info!(path = %source, event = %e.id, r#type = %e.event_type, summary = %e.data.summary, "alert queued");
+                }
+                if !events.is_empty() {
+                    if let Some(t) = first_seen {
+                        self.metrics.file_to_enqueue.observe(t.elapsed());
+                    }
+                    self.deliveries.wake();
+                }
+                self.refresh_deadline().await;
+            }
+            Ok(FileOutcome::Unchanged) => {
+                self.metrics.article(ArticleOutcome::Skipped);
+                tracing::debug!(path = %source, "unchanged");
+            }
+            Ok(FileOutcome::Duplicate { of }) => {
+                self.metrics.article(ArticleOutcome::Skipped);
+                tracing::info!(path = %source, duplicate_of = %of, "same content as another article; counted once");
+            }
+            Err(pipeline::Error::Read(ReadError::Vanished)) => {
+                tracing::debug!(path = %source, "gone before it could be read");
+            }
+            Err(pipeline::Error::Read(e)) => {
+                self.metrics.article(ArticleOutcome::Failed);
+                tracing::warn!(path = %source, reason = %e, "skipped");
+            }
+            Err(pipeline::Error::Store(e)) => {
+                self.metrics.article(ArticleOutcome::Failed);
+                tracing::error!(path = %source, error = %e, "database error; the file is retried at the next rescan");
+            }
+        }
+    }
+
+    async fn removed(&mut self, path: &Path) {
+        let source = path.display().to_string();
+        let now = self.clock.now();
+        let result = self
+            .with_store(move |s| -> crate::store::Result<Vec<String>> {
+                if s.record_deleted(&source, now)? {
+                    return Ok(vec![source]);
+                }
+                // Not a known file: perhaps a folder with articles in it.
+                let under = s.live_paths_under(&source)?;
+                for p in &under {
+                    s.record_deleted(p, now)?;
+                }
+                Ok(under)
+            })
+            .await;
+        match result {
+            Ok(Ok(gone)) => {
+                for p in gone {
+                    tracing::info!(path = %p, "file deleted; its facts stay, the deletion is noted in history");
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(path = %path.display(), error = %e, "cannot record a deletion")
+            }
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %format!("{e:#}"), "cannot record a deletion")
+            }
+        }
+    }
+
+    /// Scans `dir`: notes files deleted meanwhile (when `deletions`), then processes every
+    /// new or changed file in article-date order, so alerts come out in the order the news
+    /// happened.
+    async fn scan(&mut self, dir: &Path, alerts: bool, why: &str, deletions: bool) {
+        if deletions {
+            self.metrics.rescan();
+        }
+        let (root, walk_dir) = (self.root.clone(), dir.to_path_buf());
+        let Ok((found, problems)) = blocking(move || ingest::scan::walk(&root, &walk_dir)).await
+        else {
+            return;
+        };
+        for p in problems {
+            tracing::warn!(path = %p.path.display(), error = %p.error, "cannot read folder");
+        }
+        if deletions {
+            let present: HashSet<String> =
+                found.iter().map(|f| f.path.display().to_string()).collect();
+            let dir_text = dir.display().to_string();
+            let live = self.with_store(move |s| s.live_paths_under(&dir_text)).await;
+            if let Ok(Ok(live)) = live {
+                for gone in live.into_iter().filter(|p| !present.contains(p)) {
+                    self.removed(Path::new(&gone)).await;
+                }
+            }
+        }
+        // Which files changed since they were recorded (size and mtime), without reading.
+        let paths: Vec<PathBuf> = found.into_iter().map(|f| f.path).collect();
+        let changed = self
+            .with_store(move |s| {
+                paths
+                    .into_iter()
+                    .filter(|p| {
+                        let known = s.file_state(&p.display().to_string()).ok().flatten();
+                        let meta = ingest::read::file_meta(p).ok();
+                        match (known, meta) {
+                            (Some(k), Some(m)) => {
+                                k.deleted || k.size != m.size || k.mtime_ns != m.mtime_ns
+                            }
+                            _ => true,
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default();
+        if changed.is_empty() {
+            tracing::debug!(path = %dir.display(), why, "nothing new");
+            return;
+        }
+        tracing::info!(path = %dir.display(), files = changed.len(), why, "reading new and changed files");
+        let ordered = self.order_by_date(changed).await;
+        let progress = Progress::new(ordered.len() as u64, why);
+        for path in ordered {
+            self.process(path, Freshness::Read, alerts, None).await;
+            progress.inc();
+        }
+        progress.finish();
+    }
+
+    /// Reads each file's article date (in parallel, bounded by `max_concurrent_reads`) and
+    /// returns the paths oldest first. Files that cannot be read are kept, at the end, so
+    /// their error is reported once when they are processed.
+    async fn order_by_date(&self, paths: Vec<PathBuf>) -> Vec<PathBuf> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.ingest.max_concurrent_reads));
+        let mut tasks = tokio::task::JoinSet::new();
+        let (cap, tz) = (self.config.ingest.max_file_size, self.config.tz.clone());
+        let progress = Progress::new(paths.len() as u64, "dating articles");
+        for (i, path) in paths.into_iter().enumerate() {
+            let permit = limit.clone().acquire_owned().await;
+            let tz = tz.clone();
+            tasks.spawn_blocking(move || {
+                let _permit = permit;
+                let source = path.display().to_string();
+                let date = ingest::read::read_file(&path, cap)
+                    .and_then(|raw| ingest::load(&source, &path, &raw, &tz))
+                    .map(|l| l.article.date.date)
+                    .ok();
+                (date.unwrap_or(jiff::civil::Date::MAX), i, path)
+            });
+            progress.inc();
+        }
+        let mut dated = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            if let Ok(d) = r {
+                dated.push(d);
+            }
+        }
+        progress.finish();
+        dated.sort();
+        dated.into_iter().map(|(_, _, p)| p).collect()
+    }
+
+    /// Expires the statuses whose deadline passed, queues their alerts, and finds the next
+    /// deadline to sleep until.
+    async fn expire(&mut self, alerts: bool) {
+        let pipeline = self.pipeline.clone();
+        let now = self.clock.now();
+        match self.with_store(move |s| pipeline.expire_due(s, now, alerts)).await {
+            Ok(Ok(events)) => {
+                for e in &events {
+                    self.metrics.change(e.event_type);
+                    tracing::info!(event = %e.id, r#type = %e.event_type, summary = %e.data.summary, "deadline passed; alert queued");
+                }
+                if !events.is_empty() {
+                    self.deliveries.wake();
+                }
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "cannot expire deadlines"),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "cannot expire deadlines"),
+        }
+        self.refresh_deadline().await;
+        // A deadline the rules did not expire must not wake the loop again at once.
+        if self.next_deadline.is_some_and(|d| d <= now) {
+            tracing::warn!("a deadline is due but nothing expired; waiting for the next change");
+            self.next_deadline = None;
+        }
+    }
+
+    async fn refresh_deadline(&mut self) {
+        let pipeline = self.pipeline.clone();
+        if let Ok(Ok(next)) = self.with_store(move |s| pipeline.next_deadline(s)).await {
+            self.next_deadline = next;
+        }
+    }
+
+    /// Applies a new configuration on SIGHUP; a bad one is rejected and the old one stays.
+    async fn reload(&mut self) {
+        systemd::reloading();
+        let path = self.config.path.clone();
+        let loaded = Config::load(path.as_deref(), &crate::config::ProcessEnv)
+            .map_err(anyhow::Error::from)
+            .and_then(|c| load_extractor(&c).map(|e| (c, e)));
+        match loaded {
+            Ok((config, extractor)) => {
+                if config.watch_dir != self.config.watch_dir
+                    || config.database != self.config.database
+                {
+                    tracing::warn!(
+                        "watch_dir and database changes need a restart; keeping the current ones"
+                    );
+                }
+                if let Err(e) = self.deliveries.reload(&config.webhooks, &config.delivery).await {
+                    tracing::error!(error = %format!("{e:#}"), "reload rejected; keeping the running configuration");
+                } else {
+                    self.pipeline = Arc::new(Pipeline::new(&config, Arc::new(extractor)));
+                    let (watch_dir, database) =
+                        (self.config.watch_dir.clone(), self.config.database.clone());
+                    self.config = Config { watch_dir, database, ..config };
+                    tracing::info!(webhooks = self.config.webhooks.len(), "configuration reloaded");
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "reload rejected; keeping the running configuration");
+            }
+        }
+        systemd::ready(&self.status_line().await);
+    }
+
+    async fn status_line(&self) -> String {
+        let counts =
+            self.with_store(|s| s.counts()).await.ok().and_then(Result::ok).unwrap_or_default();
+        format!(
+            "watching {}, {} facts, {} pending alerts",
+            self.root.display(),
+            counts.facts,
+            counts.pending
+        )
+    }
+
+    /// The one-screen summary of what a bootstrap learned.
+    async fn bootstrap_summary(&self, alerts: bool) {
+        let Ok(Ok(facts)) = self.with_store(|s| s.all_facts()).await else { return };
+        let counts =
+            self.with_store(|s| s.counts()).await.ok().and_then(Result::ok).unwrap_or_default();
+        let statuses = facts.iter().filter(|f| f.kind == Kind::Status).count();
+        tracing::info!(
+            articles = counts.articles,
+            facts = facts.len(),
+            figures = facts.len() - statuses,
+            statuses,
+            alerts_posted = alerts,
+            "bootstrap done: the folder is the baseline{}",
+            if alerts {
+                ""
+            } else {
+                " (no alerts posted; set bootstrap_alerts = true to post them)"
+            }
+        );
+        for f in facts.iter().take(20) {
+            tracing::info!(key = %f.key, value = %crate::reconcile::show(&f.current), as_of = %f.current.as_of, source = %f.current.source, "learned");
+        }
+        if facts.len() > 20 {
+            tracing::info!("... and {} more; `factwatch facts` lists them all", facts.len() - 20);
+        }
+    }
+
+    async fn stop(
+        self,
+        cancel: CancellationToken,
+        background: Vec<tokio::task::JoinHandle<()>>,
+    ) -> anyhow::Result<()> {
+        systemd::stopping();
+        cancel.cancel();
+        self.deliveries.shutdown().await;
+        for task in background {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Progress of a long scan: a bar on a terminal, a log line every few seconds otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: u64,
+    done: std::sync::atomic::AtomicU64,
+    last_log: Mutex<std::time::Instant>,
+    what: String,
+}
+
+impl Progress {
+    fn new(total: u64, what: &str) -> Progress {
+        let bar = (total >= 50 && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+            ) {
+                b.set_style(style);
+            }
+            b.set_message(what.to_string());
+            b
+        });
+        Progress {
+            bar,
+            total,
+            done: 0.into(),
+            last_log: Mutex::new(std::time::Instant::now()),
+            what: what.to_string(),
+        }
+    }
+
+    fn inc(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+            return;
+        }
+        if let Ok(mut last) = self.last_log.lock()
+            && last.elapsed() >= PROGRESS_LOG_EVERY
+        {
+            *last = std::time::Instant::now();
+            tracing::info!(done, total = self.total, "{}", self.what);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
