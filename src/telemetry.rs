@@ -248,7 +248,8 @@ impl Metrics {
 /// Levels come from `RUST_LOG` (default `info`).
 pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,notify=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,notify=warn"));
     let json = match format {
         LogFormat::Json => true,
         LogFormat::Human => false,

@@ -1,1 +1,8 @@
-//! The one integration test binary (one binary saves link time on 2 cores).
+//! The one integration test binary (one binary saves link time on 2 cores). Each module
+//! tests one area against the real binary, real files, a real SQLite file and a real HTTP
+//! receiver on 127.0.0.1.
+
+// Source-level checks that keep ARCHITECTURE.md's invariants true.
+mod architecture;
+// Shared harness: the daemon as a child process, temporary workspaces.
+mod support;
