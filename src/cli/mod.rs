@@ -73,7 +73,6 @@ pub fn run() -> anyhow::Result<ExitCode> {
 }
 
 /// Loads and validates the configuration for a verb.
-#[allow(dead_code, reason = "the verbs that read the config land next")]
 fn load_config(arg: &ConfigArg) -> anyhow::Result<crate::config::Config> {
     Ok(crate::config::Config::load(arg.config.as_deref(), &crate::config::ProcessEnv)?)
 }
