@@ -333,6 +333,12 @@ async fn a_400_goes_to_dead_letter_and_outbox_retry_sends_it_again() {
     assert_eq!(listed["last_status"], 400);
     assert_eq!(listed["last_error"], "HTTP 400 Bad Request: missing field `key`");
 
+    let out = factwatch(&h.db, &["outbox"]).await;
+    let table = String::from_utf8_lossy(&out.stdout);
+    let line = table.lines().find(|l| l.starts_with(&ev.id)).expect("a row for the event");
+    assert!(line.contains(" dead ") && line.contains("HTTP 400 Bad Request"), "{table}");
+    assert!(table.ends_with("0 pending (0 failed), 1 dead\n"), "{table}");
+
     let out = factwatch(&h.db, &["outbox", "retry", &ev.id]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1 dead delivery queued again");
@@ -369,6 +375,12 @@ async fn a_timeout_counts_as_a_failed_attempt() {
     assert_eq!(rx.count(), 2);
     assert_eq!(h.metric("factwatch_alerts_failed_total "), 1);
     assert_eq!(h.metric("factwatch_alerts_dead_total "), 1);
+
+    // `outbox retry --all-dead` puts it back; the worker tries it again on its own.
+    let out = factwatch(&h.db, &["outbox", "retry", "--all-dead"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1 dead delivery queued again");
+    rx.wait_for(3, PATIENCE).await;
     d.shutdown().await;
 }
 

@@ -186,9 +186,11 @@ fn readable(v: &Value, webhook_id: Option<&str>) -> String {
         }
         cur.as_str().map(one_line)
     };
-    let time = s(&["timestamp"]).unwrap_or_else(|| {
-        jiff::Timestamp::now().round(jiff::Unit::Second).unwrap_or_default().to_string()
-    });
+    // Whole seconds read better in a terminal; an unparsable time is shown as sent.
+    let time = match s(&["timestamp"]) {
+        Some(t) => t.parse::<jiff::Timestamp>().map_or(t, |ts| seconds(ts).to_string()),
+        None => seconds(jiff::Timestamp::now()).to_string(),
+    };
     let id = s(&["id"]).or_else(|| webhook_id.map(one_line)).unwrap_or_else(|| "-".into());
     if let Some(text) = s(&["text"]).or_else(|| s(&["content"])) {
         return format!("{time}  {text}  {id}");
@@ -197,6 +199,10 @@ fn readable(v: &Value, webhook_id: Option<&str>) -> String {
     let summary = s(&["data", "summary"]).unwrap_or_else(|| "(no summary)".into());
     let source = s(&["data", "current", "source"]).unwrap_or_else(|| "-".into());
     format!("{time}  {event_type}  {summary}  (source: {source})  {id}")
+}
+
+fn seconds(t: jiff::Timestamp) -> jiff::Timestamp {
+    t.round(jiff::Unit::Second).unwrap_or(t)
 }
 
 /// Keeps whatever a sender put in a field on one printable line.
@@ -217,6 +223,14 @@ mod tests {
         assert_eq!(
             readable(&v, None),
             "2025-04-08T12:00:00Z  fact.changed  US tariff on PK: 29% -> 19%  (source: a.md)  evt_1"
+        );
+        let v: Value = serde_json::from_str(
+            r#"{"id":"evt_3","type":"factwatch.test","timestamp":"2025-04-08T12:00:00.6Z","data":{}}"#,
+        )
+        .expect("json");
+        assert_eq!(
+            readable(&v, None),
+            "2025-04-08T12:00:01Z  factwatch.test  (no summary)  (source: -)  evt_3"
         );
         let v: Value = serde_json::from_str(r#"{"text":"[fact.new] x\ny"}"#).expect("json");
         assert!(readable(&v, Some("evt_2")).ends_with("  [fact.new] x y  evt_2"));
