@@ -42,7 +42,8 @@ pub enum InboxOutput {
 pub struct InboxOptions {
     /// The secret signatures are checked with.
     pub secret: Option<Secret>,
-    /// Refuse (401) posts that do not verify. Off, they are accepted with a warning line.
+    /// Refuse (401) posts that do not verify against `secret`. Off, or without a secret,
+    /// they are accepted with a warning line.
     pub require_signature: bool,
     /// Print each alert as its raw JSON body on one line instead of a readable line.
     pub json_lines: bool,
@@ -142,31 +143,31 @@ async fn receive(
         return (StatusCode::METHOD_NOT_ALLOWED, "factwatch inbox: POST alerts here\n".into());
     }
     let id = header(&headers, "webhook-id");
-    let verdict = match &opts.secret {
-        Some(secret) => sign::verify(
+    let shown_id = id.map(one_line).unwrap_or_else(|| "(no webhook-id)".into());
+    // Without a secret nothing can be verified: every post is accepted, with a warning.
+    let verdict = opts.secret.as_ref().map(|secret| {
+        sign::verify(
             secret,
             id,
             header(&headers, "webhook-timestamp"),
             header(&headers, "webhook-signature"),
             &body,
             jiff::Timestamp::now().as_second(),
-        ),
-        None => Err(VerifyError::Missing("secret")),
-    };
-    let shown_id = id.map(one_line).unwrap_or_else(|| "(no webhook-id)".into());
-    match (&verdict, opts.require_signature) {
-        (Ok(()), _) => {}
-        (Err(e), true) => {
+        )
+    });
+    match verdict {
+        Some(Ok(())) => {}
+        Some(Err(e)) if opts.require_signature => {
             opts.warn(&format!("refused {shown_id}: {e}"));
             return (StatusCode::UNAUTHORIZED, format!("{e}\n"));
         }
-        (Err(VerifyError::Missing("secret")), false) => {
-            opts.warn(&format!("accepted {shown_id} without checking its signature (no secret)"));
-        }
-        (Err(VerifyError::Missing("webhook-signature")), false) => {
+        Some(Err(VerifyError::Missing("webhook-signature"))) => {
             opts.warn(&format!("accepted unsigned post {shown_id}"));
         }
-        (Err(e), false) => opts.warn(&format!("accepted {shown_id} although {e}")),
+        Some(Err(e)) => opts.warn(&format!("accepted {shown_id} although {e}")),
+        None => {
+            opts.warn(&format!("accepted {shown_id} without checking its signature (no secret)"));
+        }
     }
     let Ok(value) = serde_json::from_slice::<Value>(&body) else {
         opts.warn(&format!("refused {shown_id}: the body is not JSON"));
