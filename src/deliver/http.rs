@@ -40,7 +40,6 @@ fn install_crypto_provider() {
 }
 
 /// One webhook's settings and connection pool, ready to post.
-#[derive(Debug)]
 pub(crate) struct Endpoint {
     pub(crate) name: String,
     url: url::Url,
@@ -49,6 +48,13 @@ pub(crate) struct Endpoint {
     pub(crate) timeout: Duration,
     headers: HeaderMap,
     client: reqwest::Client,
+}
+
+/// Only the name: the URL, the secret and custom headers may all carry credentials.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl Endpoint {
@@ -64,11 +70,14 @@ impl Endpoint {
             let key = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
                 anyhow::anyhow!("webhook {name}: header {k:?} is not a valid header name")
             })?;
-            let value = HeaderValue::from_str(v).map_err(|_| {
+            let mut value = HeaderValue::from_str(v).map_err(|_| {
                 anyhow::anyhow!(
                     "webhook {name}: the value of header {k:?} has characters HTTP does not allow"
                 )
             })?;
+            // Custom headers are where tokens go (`Authorization`); keep them out of any
+            // debug output.
+            value.set_sensitive(true);
             headers.insert(key, value);
         }
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
