@@ -6,5 +6,7 @@
 
 // Source-level checks that keep ARCHITECTURE.md's invariants true.
 mod architecture;
-// Shared harness: the daemon as a child process, temporary workspaces.
+// Shared harness: the daemon as a child process, temporary workspaces, the scripted receiver.
 mod support;
+// Webhook delivery against a real receiver on 127.0.0.1: retries, signatures, dead letter.
+mod deliver;

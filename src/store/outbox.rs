@@ -54,6 +54,8 @@ pub struct Delivery {
     pub body: String,
     /// Attempts made so far.
     pub attempts: u32,
+    /// When the event was queued, for the delivery-latency metric.
+    pub created_at: Timestamp,
 }
 
 /// The outcome of one delivery attempt, as the worker reports it.
@@ -189,7 +191,7 @@ impl Outbox {
     /// any row whose key has an earlier row still pending.
     pub fn due(&self, webhook: &str, now: Timestamp, limit: usize) -> Result<Vec<Delivery>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT o.event_seq, e.id, o.webhook, o.key, e.type, e.body, o.attempts
+            "SELECT o.event_seq, e.id, o.webhook, o.key, e.type, e.body, o.attempts, e.created_at
              FROM outbox o JOIN events e ON e.seq = o.event_seq
              WHERE o.webhook = ?1 AND o.state = 'pending' AND o.next_attempt_ms <= ?2
                AND NOT EXISTS (SELECT 1 FROM outbox p
@@ -207,6 +209,9 @@ impl Outbox {
                 event_type: r.get(4)?,
                 body: r.get(5)?,
                 attempts: r.get(6)?,
+                // The column is written by `enqueue` from a `Timestamp`; should it ever be
+                // unreadable, the metric is off but the delivery goes ahead.
+                created_at: r.get::<_, String>(7)?.parse().unwrap_or(now),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -219,6 +224,26 @@ impl Outbox {
             [webhook],
             |r| r.get(0),
         )?;
+        Ok(next.and_then(|n| Timestamp::from_millisecond(n).ok()))
+    }
+
+    /// When this webhook's next per-key head row falls due strictly after `after`, if any.
+    ///
+    /// A delivery worker sleeps until then. Unlike [`Outbox::next_due`] it skips rows held
+    /// back behind an earlier pending row of the same key: such a row may be "due" long before
+    /// it can be sent, and waking for it would spin. Rows due at or before `after` are left
+    /// out because the worker has them in hand (in flight) already.
+    pub fn next_head_due(&self, webhook: &str, after: Timestamp) -> Result<Option<Timestamp>> {
+        let next: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT min(o.next_attempt_ms) FROM outbox o
+             WHERE o.webhook = ?1 AND o.state = 'pending' AND o.next_attempt_ms > ?2
+               AND NOT EXISTS (SELECT 1 FROM outbox p
+                               WHERE p.webhook = o.webhook AND p.key = o.key
+                                 AND p.state = 'pending' AND p.event_seq < o.event_seq)",
+            )?
+            .query_row(params![webhook, ms(after)], |r| r.get(0))?;
         Ok(next.and_then(|n| Timestamp::from_millisecond(n).ok()))
     }
 
