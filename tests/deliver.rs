@@ -24,7 +24,7 @@ use sha2::Sha256;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::receiver::{self, RawMode, RawReceiver, Receiver, Reply};
+use crate::support::receiver::{self, RawMode, RawReceiver, Receiver, Reply, assert_signed};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// How long any single wait may take before the test fails; generous for a loaded machine.
@@ -152,21 +152,6 @@ fn schedule(waits: &[u64]) -> DeliveryConfig {
 
 fn delivered(rows: &[OutboxEntry], n: usize) -> bool {
     rows.iter().filter(|r| r.state == OutboxState::Delivered).count() >= n
-}
-
-/// Checks a request's Standard Webhooks signature with HMAC computed right here.
-fn assert_signed(req: &receiver::Request, secret: &str) {
-    let id = req.header("webhook-id").expect("webhook-id");
-    let ts = req.header("webhook-timestamp").expect("webhook-timestamp");
-    let sig = req.header("webhook-signature").expect("webhook-signature");
-    let key = STANDARD.decode(secret.strip_prefix("whsec_").expect("prefix")).expect("b64");
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("key");
-    mac.update(format!("{id}.{ts}.").as_bytes());
-    mac.update(&req.body);
-    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-    assert!(sig.split(' ').any(|s| s == expected), "signature {sig} != {expected}");
-    let ts: i64 = ts.parse().expect("timestamp is seconds");
-    assert!((Timestamp::now().as_second() - ts).abs() < 120, "timestamp {ts} is not now");
 }
 
 /// A port nothing listens on (bound, then released).

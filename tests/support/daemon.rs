@@ -197,6 +197,48 @@ impl Daemon {
         panic!("timed out waiting for {needle:?} in the daemon log:\n{}", self.log());
     }
 
+    /// The log lines (JSON) whose message is `message`.
+    pub fn records(&self, message: &str) -> Vec<serde_json::Value> {
+        self.log()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["message"] == message)
+            .collect()
+    }
+
+    /// Waits for a log line with this message whose `field` is `value` (compared as text,
+    /// and as a path suffix for `path`), and returns it.
+    pub fn wait_for_record(
+        &mut self,
+        message: &str,
+        field: &str,
+        value: &str,
+        timeout: Duration,
+    ) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            let found = self.records(message).into_iter().find(|r| {
+                let v = match &r[field] {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                v == value || (field == "path" && v.ends_with(&format!("/{value}")))
+            });
+            if let Some(r) = found {
+                return r;
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("daemon exited with {status}:\n{}", self.log());
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "no {message:?} with {field}={value:?} within {timeout:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// How many times `needle` appears in the log.
     pub fn count_in_log(&self, needle: &str) -> usize {
         self.log().matches(needle).count()

@@ -17,6 +17,11 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Response, Uri};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit, Mac};
+use jiff::Timestamp;
+use sha2::Sha256;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -350,4 +355,19 @@ pub async fn post(addr: SocketAddr, headers: &[(&str, String)], body: &[u8]) -> 
     sock.read_to_end(&mut resp).await.expect("read");
     let text = String::from_utf8_lossy(&resp);
     text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status line")
+}
+
+/// Checks a request's Standard Webhooks signature with HMAC computed right here.
+pub fn assert_signed(req: &Request, secret: &str) {
+    let id = req.header("webhook-id").expect("webhook-id");
+    let ts = req.header("webhook-timestamp").expect("webhook-timestamp");
+    let sig = req.header("webhook-signature").expect("webhook-signature");
+    let key = STANDARD.decode(secret.strip_prefix("whsec_").expect("prefix")).expect("b64");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("key");
+    mac.update(format!("{id}.{ts}.").as_bytes());
+    mac.update(&req.body);
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    assert!(sig.split(' ').any(|s| s == expected), "signature {sig} != {expected}");
+    let ts: i64 = ts.parse().expect("timestamp is seconds");
+    assert!((Timestamp::now().as_second() - ts).abs() < 120, "timestamp {ts} is not now");
 }
