@@ -62,6 +62,27 @@ pub enum Freshness {
     Read,
 }
 
+/// Whether the changes a file causes post alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertPolicy {
+    /// Every change alerts (normal operation).
+    All,
+    /// The bootstrap baseline: files modified before this instant (nanoseconds since the
+    /// epoch, the daemon's first start) are recorded silently; newer files alert. The
+    /// boundary is stored, so a crash during the first start cannot turn files that arrived
+    /// afterwards into silent baseline.
+    BaselineBefore(i64),
+}
+
+impl AlertPolicy {
+    fn alerts_for(self, mtime_ns: i64) -> bool {
+        match self {
+            AlertPolicy::All => true,
+            AlertPolicy::BaselineBefore(boundary) => mtime_ns >= boundary,
+        }
+    }
+}
+
 /// What became of one file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FileOutcome {
@@ -126,8 +147,8 @@ impl Pipeline {
     }
 
     /// Processes one file: skips it when its content is known, else reads, extracts,
-    /// reconciles and records it with its alerts in one transaction. With `alerts` false
-    /// (the bootstrap baseline) changes are recorded but no alert is queued.
+    /// reconciles and records it with its alerts in one transaction. Under a baseline
+    /// `policy`, an older file's changes are recorded but no alert is queued.
     pub fn process_file(
         &self,
         store: &mut Store,
@@ -135,7 +156,7 @@ impl Pipeline {
         source: &str,
         freshness: Freshness,
         now: Timestamp,
-        alerts: bool,
+        policy: AlertPolicy,
     ) -> Result<FileOutcome, Error> {
         let known = store.file_state(source)?;
         if freshness == Freshness::TrustMtime
@@ -159,7 +180,7 @@ impl Pipeline {
             store.record_duplicate(&record, &of, now)?;
             return Ok(FileOutcome::Duplicate { of });
         }
-        Ok(self.record(store, &loaded, raw.meta, now, alerts)?)
+        Ok(self.record(store, &loaded, raw.meta, now, policy.alerts_for(raw.meta.mtime_ns))?)
     }
 
     /// Extracts, reconciles and records an article already loaded.

@@ -30,7 +30,7 @@ use crate::config::Config;
 use crate::deliver::Deliveries;
 use crate::ingest::{self, ReadError, watch};
 use crate::model::Kind;
-use crate::pipeline::{self, FileOutcome, Freshness, Pipeline, load_extractor};
+use crate::pipeline::{self, AlertPolicy, FileOutcome, Freshness, Pipeline, load_extractor};
 use crate::store::Store;
 use crate::telemetry::{ArticleOutcome, Metrics};
 
@@ -75,9 +75,9 @@ pub async fn run(
     let extractor = Arc::new(load_extractor(&config)?);
     let pipeline = Arc::new(Pipeline::new(&config, extractor));
     let db = config.database.clone();
-    let store =
+    let mut store =
         blocking(move || Store::open(&db)).await?.with_context(|| "opening the database")?;
-    let bootstrap = store.is_empty()?;
+    let bootstrap = store.bootstrap_boundary(Timestamp::now())?;
     let metrics = Arc::new(Metrics::default());
     let cancel = CancellationToken::new();
     let ready = Arc::new(AtomicBool::new(false));
@@ -132,15 +132,25 @@ pub async fn run(
 
 impl Daemon {
     /// Catches up on the folder, then watches it until cancelled.
-    async fn work(&mut self, bootstrap: bool, ready: Arc<AtomicBool>) -> anyhow::Result<()> {
+    async fn work(&mut self, bootstrap: Option<i64>, ready: Arc<AtomicBool>) -> anyhow::Result<()> {
         // Watch first, then scan: a file written during the scan is seen either way.
         let mut watcher = Some(self.start_watcher()?);
-        let alerts = !bootstrap || self.config.bootstrap_alerts;
-        let mode = if bootstrap { "bootstrap" } else { "catch-up" };
+        let policy = match bootstrap {
+            Some(boundary) if !self.config.bootstrap_alerts => {
+                AlertPolicy::BaselineBefore(boundary)
+            }
+            _ => AlertPolicy::All,
+        };
+        let alerts = policy == AlertPolicy::All;
+        let mode = if bootstrap.is_some() { "bootstrap" } else { "catch-up" };
         tracing::info!(path = %self.root.display(), mode, clock = %self.clock.now(), "starting");
-        self.scan(&self.root.clone(), alerts, mode, true).await;
+        self.scan(&self.root.clone(), policy, mode, true).await;
         self.expire(alerts).await;
-        if bootstrap {
+        if bootstrap.is_some() {
+            let now = Timestamp::now();
+            if let Ok(Err(e)) = self.with_store(move |s| s.finish_bootstrap(now)).await {
+                tracing::error!(error = %e, "cannot record that the bootstrap is done");
+            }
             self.bootstrap_summary(alerts).await;
         }
         ready.store(true, Ordering::Relaxed);
@@ -166,14 +176,14 @@ impl Daemon {
                     }
                 },
                 () = sleep_until_deadline(self.clock, deadline) => self.expire(true).await,
-                _ = rescan.tick() => self.scan(&self.root.clone(), true, "periodic rescan", true).await,
+                _ = rescan.tick() => self.scan(&self.root.clone(), AlertPolicy::All, "periodic rescan", true).await,
                 _ = root_poll.tick(), if watcher.is_none() => {
                     if self.root.is_dir() {
                         match self.start_watcher() {
                             Ok(w) => {
                                 tracing::info!(path = %self.root.display(), "watching the folder again; rescanning");
                                 watcher = Some(w);
-                                self.scan(&self.root.clone(), true, "rescan", true).await;
+                                self.scan(&self.root.clone(), AlertPolicy::All, "rescan", true).await;
                             }
                             Err(e) => tracing::warn!(path = %self.root.display(), error = %format!("{e:#}"), "cannot watch the folder yet"),
                         }
@@ -239,16 +249,16 @@ impl Daemon {
     async fn on_event(&mut self, ev: watch::FsEvent, watcher: &mut Option<watch::Watcher>) {
         match ev {
             watch::FsEvent::Changed { path, first_seen } => {
-                self.process(path, Freshness::Read, true, Some(first_seen)).await;
+                self.process(path, Freshness::Read, AlertPolicy::All, Some(first_seen)).await;
             }
             watch::FsEvent::Removed(path) => self.removed(&path).await,
             watch::FsEvent::DirAppeared(dir) => {
                 // A folder moved in whole brings files inotify never reported.
-                self.scan(&dir, true, "new folder", false).await;
+                self.scan(&dir, AlertPolicy::All, "new folder", false).await;
             }
             watch::FsEvent::Rescan(why) => {
                 tracing::warn!(path = %self.root.display(), reason = %why, "events were lost; rescanning the folder");
-                self.scan(&self.root.clone(), true, "rescan", true).await;
+                self.scan(&self.root.clone(), AlertPolicy::All, "rescan", true).await;
             }
             watch::FsEvent::RootGone => {
                 tracing::error!(path = %self.root.display(), "the watched folder was deleted or moved; waiting for it to come back");
@@ -262,7 +272,7 @@ impl Daemon {
         &mut self,
         path: PathBuf,
         freshness: Freshness,
-        alerts: bool,
+        policy: AlertPolicy,
         first_seen: Option<Instant>,
     ) {
         let source = path.display().to_string();
@@ -270,7 +280,7 @@ impl Daemon {
         let now = self.clock.now();
         let shown = source.clone();
         let result = self
-            .with_store(move |s| pipeline.process_file(s, &path, &shown, freshness, now, alerts))
+            .with_store(move |s| pipeline.process_file(s, &path, &shown, freshness, now, policy))
             .await;
         let outcome = match result {
             Ok(r) => r,
@@ -358,7 +368,7 @@ impl Daemon {
     /// Scans `dir`: notes files deleted meanwhile (when `deletions`), then processes every
     /// new or changed file in article-date order, so alerts come out in the order the news
     /// happened.
-    async fn scan(&mut self, dir: &Path, alerts: bool, why: &str, deletions: bool) {
+    async fn scan(&mut self, dir: &Path, policy: AlertPolicy, why: &str, deletions: bool) {
         if deletions {
             self.metrics.rescan();
         }
@@ -409,7 +419,7 @@ impl Daemon {
         let ordered = self.order_by_date(changed).await;
         let progress = Progress::new(ordered.len() as u64, why);
         for path in ordered {
-            self.process(path, Freshness::Read, alerts, None).await;
+            self.process(path, Freshness::Read, policy, None).await;
             progress.inc();
         }
         progress.finish();

@@ -338,10 +338,37 @@ impl Store {
         &self.path
     }
 
-    /// Whether no article was ever recorded: the first scan is then a bootstrap.
+    /// Whether no article was ever recorded.
     pub fn is_empty(&self) -> Result<bool> {
         let n: i64 = self.conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
         Ok(n == 0)
+    }
+
+    /// The baseline boundary of an unfinished bootstrap, starting one on an empty database.
+    ///
+    /// Returns `Some(instant)` while the first catch-up has not completed: files modified
+    /// before that instant (the first start) are the baseline. The instant is stored before
+    /// any article, so a crash mid-bootstrap resumes with the same boundary.
+    pub fn bootstrap_boundary(&mut self, now: Timestamp) -> Result<Option<i64>> {
+        if self.meta("bootstrap_done")?.is_some() {
+            return Ok(None);
+        }
+        if let Some(b) = self.meta("baseline_before")? {
+            return Ok(b.parse().ok());
+        }
+        if !self.is_empty()? {
+            // A database from before this marker existed: not a first start.
+            self.set_meta("bootstrap_done", &now.to_string())?;
+            return Ok(None);
+        }
+        let boundary = i64::try_from(now.as_nanosecond()).unwrap_or(i64::MAX);
+        self.set_meta("baseline_before", &boundary.to_string())?;
+        Ok(Some(boundary))
+    }
+
+    /// Marks the first catch-up as complete: from now on every change alerts.
+    pub fn finish_bootstrap(&mut self, now: Timestamp) -> Result<()> {
+        self.set_meta("bootstrap_done", &now.to_string())
     }
 
     /// What the store remembers of a file, if anything.
