@@ -250,7 +250,7 @@ impl Pipeline {
                 let fact = c.fact()?;
                 let describe =
                     self.extractor.describe(&fact.metric, &fact.subject, fact.period.as_deref());
-                reconcile::alert_event(c, now, &describe)
+                reconcile::alert_event(c, reconcile::occurred_at(c, now, &self.rules), &describe)
             })
             .map(|event| Outgoing { webhooks: self.routes.webhooks_for(&event), event })
             .collect()

@@ -73,6 +73,7 @@ pub async fn run(
         root.display()
     );
     let extractor = Arc::new(load_extractor(&config)?);
+    let _instance = lock_instance(&config.database)?;
     let pipeline = Arc::new(Pipeline::new(&config, extractor));
     let db = config.database.clone();
     let mut store =
@@ -192,6 +193,35 @@ impl Daemon {
                 _ = hangup.recv() => self.reload().await,
                 _ = status.tick() => systemd::status(&self.status_line().await),
             }
+        }
+    }
+}
+
+/// Takes an exclusive lock on `DATABASE.lock` for the life of the daemon. SQLite lets two
+/// processes share a WAL database, but two daemons on one database would both deliver
+/// every alert; the second one is refused with a message saying why.
+fn lock_instance(db: &Path) -> anyhow::Result<std::fs::File> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening the lock file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "database {} is in use by another factwatch daemon (lock file {}); stop it first or point this one at another database",
+            db.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
         }
     }
 }

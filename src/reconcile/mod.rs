@@ -230,6 +230,19 @@ fn figure_consistent(
     None
 }
 
+/// When a change happened: an expiry at the instant its deadline passed (which a daemon
+/// catching up after downtime, or a replay, may notice later), anything else at `now`.
+pub fn occurred_at(change: &Change, now: Timestamp, rules: &Rules) -> Timestamp {
+    match change {
+        Change::Expired { fact } => fact
+            .previous
+            .as_ref()
+            .and_then(|p| p.until)
+            .map_or(now, |u| lapse_instant(u, &rules.tz).min(now)),
+        _ => now,
+    }
+}
+
 /// The facts whose deadline passed at `now`, as expiry changes.
 ///
 /// A fact that an article extended or ended first no longer has the lapsed deadline, so
