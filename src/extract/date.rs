@@ -94,7 +94,7 @@ static DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         | \b(?P<year>(?:19|20)\d{{2}})\b",
         m = MONTHS
     );
-    Regex::new(&pattern).ok()
+    Regex::new(&super::pattern::ascii_word_boundaries(&pattern)).ok()
 });
 
 fn month_number(name: &str) -> Option<i8> {

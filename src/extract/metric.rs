@@ -8,9 +8,11 @@
 
 use std::collections::HashSet;
 
+use regex::SetMatches;
+
 use super::date::{Mention, YearUse};
 use super::pack::{MetricKind, Vocabulary};
-use super::pattern::token_index;
+use super::pattern::{token_index, tokens};
 use super::skeleton::Skeleton;
 use super::status::Finding;
 use crate::model::Qualifier;
@@ -47,6 +49,19 @@ pub(crate) struct Candidate {
     pub status: Option<Finding>,
 }
 
+/// The sentence being read: its skeleton, which gated patterns can match it, its text and
+/// its index in the article.
+pub(crate) struct Reading<'a> {
+    /// The skeleton patterns run on.
+    pub sk: &'a Skeleton,
+    /// Which value patterns and cues of the vocabulary's gate match the skeleton.
+    pub gate: &'a SetMatches,
+    /// The sentence as written.
+    pub text: &'a str,
+    /// The sentence's index in the article's sentence list.
+    pub index: usize,
+}
+
 /// An entity a cue put in a role, near some part of the skeleton.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Binding {
@@ -61,36 +76,44 @@ pub(crate) struct Binding {
 }
 
 /// Runs every role cue over the skeleton.
-pub(crate) fn bindings(vocab: &Vocabulary, sk: &Skeleton, wanted: &HashSet<usize>) -> Vec<Binding> {
+pub(crate) fn bindings(
+    vocab: &Vocabulary,
+    sk: &Skeleton,
+    gate: &SetMatches,
+    wanted: &HashSet<usize>,
+) -> Vec<Binding> {
     let mut out = Vec::new();
     for (ri, role) in vocab.roles.iter().enumerate() {
         if !wanted.contains(&ri) {
             continue;
         }
-        for cue in &role.cues {
-            for caps in cue.captures_iter(&sk.text) {
-                let Some(m) = caps.get(0) else { continue };
-                let quantity = caps.name("value").and_then(|v| token_index(v.as_str()));
-                let group = format!("r_{}", role.name);
-                let Some(entity) = caps.name(&group).and_then(|t| sk.entity_at(t.as_str())) else {
-                    continue;
+        let base = vocab.cue_gate.get(ri).copied().unwrap_or(0);
+        for (ci, cue) in role.cues.iter().enumerate() {
+            if !gate.matched(base + ci) {
+                continue;
+            }
+            for m in cue.regex.find_iter(&sk.text) {
+                let range = (m.start(), m.end());
+                let mut entities = tokens(m.as_str()).filter(|(l, _)| *l == 'E');
+                let only = match (entities.next(), entities.next()) {
+                    (Some((_, e)), None) => Some(e),
+                    _ => None,
                 };
-                out.push(Binding { role: ri, entity, quantity, range: (m.start(), m.end()) });
-                // Pair cues ("between {a} and {b}") fill the other roles they name too.
-                for (other_i, other) in vocab.roles.iter().enumerate() {
-                    if other_i == ri {
-                        continue;
+                // One entity and one role: no need to resolve captures.
+                if let (Some(e), false, [own]) = (only, cue.has_value, cue.roles.as_slice()) {
+                    if let Some(&(entity, _)) = sk.entities.get(e) {
+                        out.push(Binding { role: *own, entity, quantity: None, range });
                     }
-                    if let Some(e) = caps
-                        .name(&format!("r_{}", other.name))
-                        .and_then(|t| sk.entity_at(t.as_str()))
-                    {
-                        out.push(Binding {
-                            role: other_i,
-                            entity: e,
-                            quantity,
-                            range: (m.start(), m.end()),
-                        });
+                    continue;
+                }
+                let Some(caps) = cue.regex.captures_at(&sk.text, m.start()) else { continue };
+                let quantity = caps.name("value").and_then(|v| token_index(v.as_str()));
+                for &r in &cue.roles {
+                    let Some(name) = vocab.roles.get(r).map(|r| format!("r_{}", r.name)) else {
+                        continue;
+                    };
+                    if let Some(entity) = caps.name(&name).and_then(|t| sk.entity_at(t.as_str())) {
+                        out.push(Binding { role: r, entity, quantity, range });
                     }
                 }
             }
@@ -107,9 +130,9 @@ fn distance(a: (usize, usize), b: (usize, usize)) -> usize {
 pub(crate) fn figures(
     vocab: &Vocabulary,
     triggered: &[usize],
-    sk: &Skeleton,
-    sentence: usize,
+    reading: &Reading<'_>,
 ) -> Vec<Candidate> {
+    let (sk, gate, sentence) = (reading.sk, reading.gate, reading.index);
     let mut claimed: HashSet<usize> = HashSet::new();
     // (metric, quantity) in order of discovery.
     let mut found: Vec<(usize, usize)> = Vec::new();
@@ -119,11 +142,22 @@ pub(crate) fn figures(
             continue;
         }
         let mut mine: Vec<usize> = Vec::new();
-        for re in &metric.values {
-            for caps in re.captures_iter(&sk.text) {
-                let Some(qi) = caps.name("value").and_then(|v| token_index(v.as_str())) else {
-                    continue;
+        let letter = metric.value_letter;
+        let base = vocab.value_gate.get(mi).copied().unwrap_or(0);
+        for (vi, re) in metric.values.iter().enumerate() {
+            if !gate.matched(base + vi) {
+                continue;
+            }
+            for m in re.find_iter(&sk.text) {
+                // Most matches hold one quantity of the metric's unit: that is the value.
+                let mut of_unit = tokens(m.as_str()).filter(|(l, _)| Some(*l) == letter);
+                let qi = match (of_unit.next(), of_unit.next()) {
+                    (Some((_, q)), None) => Some(q),
+                    _ => re
+                        .captures_at(&sk.text, m.start())
+                        .and_then(|c| c.name("value").and_then(|v| token_index(v.as_str()))),
                 };
+                let Some(qi) = qi else { continue };
                 if !claimed.contains(&qi) && !mine.contains(&qi) {
                     mine.push(qi);
                 }
@@ -157,7 +191,7 @@ pub(crate) fn figures(
             wanted.extend(m.roles.iter().chain(&m.optional_roles).copied());
         }
     }
-    let binds = bindings(vocab, sk, &wanted);
+    let binds = bindings(vocab, sk, gate, &wanted);
 
     let mut out = Vec::with_capacity(found.len());
     for &(mi, qi) in &found {

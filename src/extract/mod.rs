@@ -117,7 +117,13 @@ impl Extractor {
         let hits = entity::scan(vocab, text);
         let title_hits = article.title.as_deref().map(|t| entity::scan(vocab, t));
         let mains = entity::main_parties(&hits, &blocks, title_hits.as_deref());
-        let sentences = text::sentences(text, &blocks);
+        // Only blocks holding a trigger are split into sentences: the rest can give no claim.
+        let trigger_starts: Vec<usize> = hits
+            .iter()
+            .filter(|h| matches!(h.what, entity::HitKind::Trigger { .. }))
+            .map(|h| h.start)
+            .collect();
+        let sentences = text::sentences(text, &blocks, &trigger_starts);
 
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut context_seen: HashSet<usize> = HashSet::new();
@@ -146,11 +152,23 @@ impl Extractor {
             if text::is_garbage(sentence) {
                 continue;
             }
+            // Figures need digits and statuses need no numbers: skip the recognizers that
+            // cannot find anything useful here.
+            let has_digit = sentence.bytes().any(|b| b.is_ascii_digit());
+            let wants_status = triggered
+                .iter()
+                .any(|&mi| vocab.metrics.get(mi).is_some_and(|m| m.kind == MetricKind::Status));
+            if !has_digit && !wants_status {
+                continue;
+            }
             let dates = date::mentions(sentence, article.date);
             let taken: Vec<(usize, usize)> = dates.iter().map(|d| (d.start, d.end)).collect();
-            let quantities = number::quantities(sentence, &taken);
+            let quantities =
+                if has_digit { number::quantities(sentence, &taken) } else { Vec::new() };
             let sk = skeleton::build(sentence, s.start, here, &dates, &quantities);
-            candidates.extend(metric::figures(vocab, &triggered, &sk, si));
+            let gate = vocab.gate.matches(&sk.text);
+            let reading = metric::Reading { sk: &sk, gate: &gate, text: sentence, index: si };
+            candidates.extend(metric::figures(vocab, &triggered, &reading));
             for &mi in &triggered {
                 let Some(m) = vocab.metrics.get(mi) else { continue };
                 if m.kind != MetricKind::Status {
@@ -161,9 +179,7 @@ impl Extractor {
                 } else if !context_seen.contains(&mi) {
                     continue;
                 }
-                if let Some(c) =
-                    status::finding(vocab, mi, &sk, sentence, si, article.date, &mut warnings)
-                {
+                if let Some(c) = status::finding(vocab, mi, &reading, article.date, &mut warnings) {
                     candidates.push(c);
                 }
             }

@@ -70,10 +70,7 @@ static QUANTITY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let pattern = format!(
         r"(?xi)
         (?P<cur>US\$|USD\s?|(?:[A-Z]{{1,2}})?\$|€|EUR\s?|£|GBP\s?|Rs\.?\s?|PKR\s?|INR\s?|₹|¥|RMB\s?|CNY\s?)?
-        (?:
-            (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)
-          | \b(?P<word>(?:{w})(?:-(?:{w}))?)\b
-        )
+        (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)
         (?:\s?-?\s?(?P<scale>trillion|billion|million|thousand|tn|bn|bln|mn|mln|m|b|k)\b)?
         (?P<tail>
             \s{{0,3}}%
@@ -82,10 +79,12 @@ static QUANTITY: LazyLock<Option<Regex>> = LazyLock::new(|| {
           | -?\s{{0,3}}(?:days?|weeks?|months?|years?)\b
           | \s{{0,3}}(?:US\s)?dollars?\b
           | \s{{0,3}}(?:euros?|rupees?|yuan|pounds\s+sterling|renminbi)\b
-        )?",
+        )?
+        # Number words only count with a unit: 'ninety days', 'five years', 'ten percent'.
+        | \b(?P<word>(?:{w})(?:-(?:{w}))?)(?P<wtail>\s?-?\s?(?:percent|per\s?cent|days?|weeks?|months?|years?)\b)",
         w = NUMBER_WORDS
     );
-    Regex::new(&pattern).ok()
+    Regex::new(&super::pattern::ascii_word_boundaries(&pattern)).ok()
 });
 
 fn word_value(word: &str) -> Option<f64> {
@@ -147,7 +146,12 @@ pub(crate) fn quantities(sentence: &str, taken: &[(usize, usize)]) -> Vec<Quanti
         if sentence[m.end()..].chars().next().is_some_and(char::is_alphanumeric) {
             continue;
         }
-        let tail = caps.name("tail").map_or("", |t| t.as_str()).trim().to_ascii_lowercase();
+        let tail = caps
+            .name("tail")
+            .or_else(|| caps.name("wtail"))
+            .map_or("", |t| t.as_str())
+            .trim()
+            .to_ascii_lowercase();
         let cur = caps.name("cur").map(|c| c.as_str().trim());
         let scale_word = caps.name("scale").map(|s| s.as_str().to_ascii_lowercase());
         let (base, is_word) = match (caps.name("num"), caps.name("word")) {
@@ -309,26 +313,26 @@ pub(crate) fn floor_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The last `n` words before byte `at`, lowercased, nearest last.
-fn words_before(sentence: &str, at: usize, n: usize) -> Vec<String> {
-    let head = &sentence[..at];
-    let mut words: Vec<String> = head
+/// The last `n` words before byte `at` of an ASCII-lowercased sentence, nearest last.
+fn words_before(lower: &str, at: usize, n: usize) -> Vec<&str> {
+    let head = lower.get(..at).unwrap_or("");
+    let mut words: Vec<&str> = head
         .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '%' && c != '$')
         .filter(|w| !w.is_empty())
         .rev()
         .take(n)
-        .map(str::to_lowercase)
         .collect();
     words.reverse();
     words
 }
 
-fn words_after(sentence: &str, at: usize, n: usize) -> Vec<String> {
-    sentence[at..]
+fn words_after(lower: &str, at: usize, n: usize) -> Vec<&str> {
+    lower
+        .get(at..)
+        .unwrap_or("")
         .split(|c: char| !c.is_alphanumeric() && c != '-')
         .filter(|w| !w.is_empty())
         .take(n)
-        .map(str::to_lowercase)
         .collect()
 }
 
@@ -456,6 +460,9 @@ const CHANGE_VERBS: &[&str] = &[
 
 /// Decides each quantity's stance from the words around it.
 fn assign_stances(sentence: &str, qs: &mut [Quantity]) {
+    // ASCII lowercasing keeps byte offsets, so quantity offsets index this copy too.
+    let lower = sentence.to_ascii_lowercase();
+    let sentence = lower.as_str();
     let n = qs.len();
     for i in 0..n {
         let (start, end) = match qs.get(i) {
@@ -464,22 +471,19 @@ fn assign_stances(sentence: &str, qs: &mut [Quantity]) {
         };
         let before = words_before(sentence, start, 6);
         let after = words_after(sentence, end, 3);
-        let last = before.last().map(String::as_str).unwrap_or("");
+        let last = before.last().copied().unwrap_or("");
         let last2 = if before.len() >= 2 {
-            before.get(before.len() - 2).map(String::as_str).unwrap_or("")
+            before.get(before.len() - 2).copied().unwrap_or("")
         } else {
             ""
         };
-        let next = after.first().map(String::as_str).unwrap_or("");
-        let next2 = after.get(1).map(String::as_str).unwrap_or("");
-        let gap_to_next = qs
-            .get(i + 1)
-            .and_then(|q| sentence.get(end..q.start))
-            .map(|g| g.trim().to_ascii_lowercase());
+        let next = after.first().copied().unwrap_or("");
+        let next2 = after.get(1).copied().unwrap_or("");
+        let gap_to_next = qs.get(i + 1).and_then(|q| sentence.get(end..q.start)).map(str::trim);
 
         let mut stance = Stance::Level;
         // "from 145% to 30%": the first is the past, the second the present.
-        if last == "from" && gap_to_next.as_deref() == Some("to") {
+        if last == "from" && gap_to_next == Some("to") {
             stance = Stance::Previous;
             if let Some(q) = qs.get_mut(i + 1) {
                 q.stance = Stance::Current;
@@ -502,19 +506,18 @@ fn assign_stances(sentence: &str, qs: &mut [Quantity]) {
             stance = Stance::Change;
         } else if is_spread(&after, sentence, end) {
             stance = Stance::Spread;
-        } else if let Some(gap) = gap_to_next.as_deref()
+        } else if let Some(gap) = gap_to_next
             && matches!(gap, "-" | "–" | "to" | "and" | "or")
             && last != "from"
             && !matches!(qs.get(i).map(|q| q.stance), Some(Stance::Current))
-            && (gap != "and" || before.iter().any(|w| w == "between"))
+            && (gap != "and" || before.contains(&"between"))
             && gap != "to"
         {
             stance = Stance::Range;
             if let Some(q) = qs.get_mut(i + 1) {
                 q.stance = Stance::Range;
             }
-        } else if last == "to"
-            && before.iter().rev().skip(1).any(|w| CHANGE_VERBS.contains(&w.as_str()))
+        } else if last == "to" && before.iter().rev().skip(1).any(|w| CHANGE_VERBS.contains(w))
             || matches!(last, "now" | "new" | "current" | "currently")
         {
             stance = Stance::Current;
@@ -529,10 +532,10 @@ fn assign_stances(sentence: &str, qs: &mut [Quantity]) {
 
 /// "over five years", "a week", "per month": the amount is a total over, or a price per,
 /// some period rather than a level.
-fn is_spread(after: &[String], sentence: &str, end: usize) -> bool {
-    let first = after.first().map(String::as_str).unwrap_or("");
-    let second = after.get(1).map(String::as_str).unwrap_or("");
-    let third = after.get(2).map(String::as_str).unwrap_or("");
+fn is_spread(after: &[&str], sentence: &str, end: usize) -> bool {
+    let first = after.first().copied().unwrap_or("");
+    let second = after.get(1).copied().unwrap_or("");
+    let third = after.get(2).copied().unwrap_or("");
     let period = |w: &str| {
         matches!(w, "years" | "months" | "decades" | "weeks" | "days" | "year" | "decade")
     };
@@ -551,7 +554,7 @@ fn is_spread(after: &[String], sentence: &str, end: usize) -> bool {
         let counted = word_value(second).is_some()
             || second.chars().all(|c| c.is_ascii_digit()) && !second.is_empty()
             || matches!(second, "the" | "several" | "a" | "multiple" | "next" | "coming");
-        if counted && (period(third) || period(after.get(3).map(String::as_str).unwrap_or(""))) {
+        if counted && (period(third) || period(after.get(3).copied().unwrap_or(""))) {
             return true;
         }
         if counted && second.ends_with("-year") {

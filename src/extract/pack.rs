@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use aho_corasick::{AhoCorasick, MatchKind};
-use regex::Regex;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -177,7 +177,19 @@ pub(crate) struct Role {
     /// Whether the article's main parties may fill it when the sentence does not.
     pub fallback: bool,
     /// Cue patterns capturing `r_<name>` (and maybe other roles and `value`).
-    pub cues: Vec<Regex>,
+    pub cues: Vec<Cue>,
+}
+
+/// A compiled role cue and what it captures, so a match that holds one entity token can
+/// skip capture resolution (the costly part of a regex match).
+#[derive(Debug, Clone)]
+pub(crate) struct Cue {
+    /// The pattern.
+    pub regex: Regex,
+    /// The roles it names (indices into [`Vocabulary::roles`]), its own first.
+    pub roles: Vec<usize>,
+    /// Whether it names `{value}`.
+    pub has_value: bool,
 }
 
 /// Whether a metric is a number or a state.
@@ -207,6 +219,8 @@ pub(crate) struct Metric {
     pub kind: MetricKind,
     /// The unit's name as claims show it.
     pub unit_name: Option<String>,
+    /// The skeleton letter of the unit's quantities.
+    pub value_letter: Option<char>,
     /// Required roles, in key order (indices into [`Vocabulary::roles`]).
     pub roles: Vec<usize>,
     /// Optional roles, appended to the key when a sentence names them.
@@ -246,6 +260,14 @@ pub(crate) struct Vocabulary {
     pub roles: Vec<Role>,
     /// Every metric, in pack order (earlier metrics take a number first).
     pub metrics: Vec<Metric>,
+    /// Every value pattern and role cue in one set, so one pass over a skeleton tells which
+    /// of them can match: the others are skipped. Value pattern `j` of metric `i` is at
+    /// `value_gate[i] + j`; cue `j` of role `i` at `cue_gate[i] + j`.
+    pub gate: RegexSet,
+    /// Where each metric's value patterns start in `gate`.
+    pub value_gate: Vec<usize>,
+    /// Where each role's cues start in `gate`.
+    pub cue_gate: Vec<usize>,
 }
 
 struct Parsed<'a> {
@@ -391,7 +413,17 @@ pub(crate) fn compile(packs: &[PackText]) -> Result<Vocabulary, PackError> {
                     format!("role \"{name}\": cue {:?} does not mention {{{name}}}", cue.get_ref()),
                 ));
             }
-            compiled.push(re);
+            let mut named: Vec<usize> = role_names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| {
+                    re.capture_names().flatten().any(|c| c.strip_prefix("r_") == Some(n.as_str()))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            named.sort_by_key(|i| role_names.get(*i) != Some(name));
+            let has_value = re.capture_names().flatten().any(|c| c == "value");
+            compiled.push(Cue { regex: re, roles: named, has_value });
         }
         roles.push(Role { name: name.clone(), fallback: *fallback, cues: compiled });
     }
@@ -430,7 +462,9 @@ pub(crate) fn compile(packs: &[PackText]) -> Result<Vocabulary, PackError> {
     }
 
     let (keys, targets): (Vec<String>, Vec<Vec<Target>>) = patterns.into_iter().unzip();
+    // A DFA: the automaton runs over every byte of every article, and is built once.
     let finder = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
         .match_kind(MatchKind::LeftmostLongest)
         .ascii_case_insensitive(true)
         .build(&keys)
@@ -439,7 +473,27 @@ pub(crate) fn compile(packs: &[PackText]) -> Result<Vocabulary, PackError> {
             line: None,
             message: format!("cannot build the alias and trigger automaton: {e}"),
         })?;
-    Ok(Vocabulary { entities, finder, targets, roles, metrics })
+    let mut gate_patterns: Vec<&str> = Vec::new();
+    let mut value_gate = Vec::with_capacity(metrics.len());
+    for m in &metrics {
+        value_gate.push(gate_patterns.len());
+        gate_patterns.extend(m.values.iter().map(Regex::as_str));
+    }
+    let mut cue_gate = Vec::with_capacity(roles.len());
+    for r in &roles {
+        cue_gate.push(gate_patterns.len());
+        gate_patterns.extend(r.cues.iter().map(|c| c.regex.as_str()));
+    }
+    let gate = regex::RegexSetBuilder::new(&gate_patterns)
+        .size_limit(1 << 26)
+        .dfa_size_limit(1 << 24)
+        .build()
+        .map_err(|e| PackError {
+            origin: packs.first().map_or_else(String::new, |p| p.origin.clone()),
+            line: None,
+            message: format!("cannot combine the patterns: {e}"),
+        })?;
+    Ok(Vocabulary { entities, finder, targets, roles, metrics, gate, value_gate, cue_gate })
 }
 
 fn fingerprint(m: &RawMetric) -> String {
@@ -640,6 +694,7 @@ fn compile_metric(
         name,
         kind,
         unit_name,
+        value_letter,
         roles,
         optional_roles,
         symmetric: m.symmetric,

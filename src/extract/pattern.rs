@@ -73,11 +73,34 @@ pub(crate) struct Slots<'a> {
 ///
 /// Errors are plain sentences for `pack` to prefix with the origin and line.
 pub(crate) fn compile(source: &str, slots: &Slots<'_>) -> Result<Regex, String> {
-    let expanded = expand(source, slots)?;
+    let expanded = ascii_word_boundaries(&expand(source, slots)?);
     regex::RegexBuilder::new(&format!("(?i){expanded}"))
         .size_limit(1 << 22)
         .build()
         .map_err(|e| format!("invalid pattern {source:?}: {}", first_line(&e.to_string())))
+}
+
+/// Rewrites `\b` as the ASCII word boundary. Skeletons hold non-ASCII token characters, and
+/// a Unicode `\b` makes the regex engine leave its fast DFA for a backtracker on them; the
+/// ASCII boundary keeps the DFA and is exact for the English words patterns name.
+pub(crate) fn ascii_word_boundaries(re: &str) -> String {
+    let mut out = String::with_capacity(re.len() + 16);
+    let mut chars = re.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some(n) => {
+                out.push('\\');
+                out.push(n);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn first_line(s: &str) -> String {
@@ -160,6 +183,16 @@ fn placeholder(inner: &str, slots: &Slots<'_>, source: &str) -> Result<String, S
             slots.roles.join(", ")
         )),
     }
+}
+
+/// The tokens in a piece of skeleton text: their kind letters and indices, in order.
+pub(crate) fn tokens(text: &str) -> impl Iterator<Item = (char, usize)> + '_ {
+    text.split(OPEN).skip(1).filter_map(|rest| {
+        let inner = &rest[..rest.find(CLOSE)?];
+        let mut chars = inner.chars();
+        let letter = chars.next()?;
+        Some((letter, chars.as_str().parse().ok()?))
+    })
 }
 
 /// Reads the index out of a matched token (`\u{E000}E12\u{E001}` -> 12).

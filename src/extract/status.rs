@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use jiff::ToSpan;
 
 use super::date::{Mention, When};
-use super::metric::{Candidate, Period, bindings, dedupe_roles};
+use super::metric::{Candidate, Period, Reading, bindings, dedupe_roles};
 use super::pack::{Metric, Vocabulary};
 use super::pattern::token_index;
 use super::skeleton::Skeleton;
@@ -37,12 +37,12 @@ pub(crate) fn has_context(metric: &Metric, sk: &Skeleton) -> bool {
 pub(crate) fn finding(
     vocab: &Vocabulary,
     mi: usize,
-    sk: &Skeleton,
-    sentence_text: &str,
-    sentence: usize,
+    reading: &Reading<'_>,
     article: ArticleDate,
     warnings: &mut Vec<String>,
 ) -> Option<Candidate> {
+    let (sk, gate, sentence_text, sentence) =
+        (reading.sk, reading.gate, reading.text, reading.index);
     let metric = vocab.metrics.get(mi)?;
     let (rank, state) = metric.states.iter().enumerate().find(|(_, s)| {
         s.phrases.iter().any(|re| re.find_iter(&sk.text).any(|m| !negated(&sk.text, m.start())))
@@ -50,7 +50,8 @@ pub(crate) fn finding(
 
     let mut until: Option<Deadline> = None;
     let mut unresolved: Option<String> = None;
-    for re in &metric.deadlines {
+    let has_dates = sk.dates.iter().any(|(d, _)| matches!(d.what, Mention::Date(_)));
+    for re in metric.deadlines.iter().filter(|_| has_dates) {
         for caps in re.captures_iter(&sk.text) {
             let Some((d, _)) = caps
                 .name("date")
@@ -74,7 +75,7 @@ pub(crate) fn finding(
             }
         }
     }
-    if until.is_none() {
+    if until.is_none() && has_dates {
         until = from_start_and_duration(metric, sk, article);
     }
     if until.is_none()
@@ -88,7 +89,7 @@ pub(crate) fn finding(
 
     let wanted: HashSet<usize> =
         metric.roles.iter().chain(&metric.optional_roles).copied().collect();
-    let binds = bindings(vocab, sk, &wanted);
+    let binds = bindings(vocab, sk, gate, &wanted);
     let first = |role: usize| binds.iter().find(|b| b.role == role).map(|b| b.entity);
     let mut roles: Vec<Option<usize>> = metric.roles.iter().map(|&r| first(r)).collect();
     dedupe_roles(&mut roles);

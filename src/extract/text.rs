@@ -162,24 +162,31 @@ fn is_hard_wrapped(text: &str, lines: &[(usize, usize)]) -> bool {
     for w in lines.windows(2) {
         let (s, e) = w[0];
         let (ns, ne) = w[1];
+        // Byte lengths: close enough to columns for telling wrapped text from paragraphs.
         let line = text[s..e].trim_end();
-        longest = longest.max(line.chars().count());
+        longest = longest.max(line.len());
+        if longest > 130 {
+            // One long line is enough: this text keeps a paragraph on a line.
+            return false;
+        }
         if line.is_empty() || text[ns..ne].trim().is_empty() {
             continue;
         }
         followed += 1;
-        let len = line.chars().count();
+        let len = line.len();
         let ends_open = !line.ends_with(['.', '!', '?', ':', '"', '”', ')']);
         if (40..=100).contains(&len) && ends_open {
             wrapped += 1;
         }
     }
-    followed >= 3 && wrapped * 10 >= followed * 6 && longest <= 120
+    followed >= 3 && wrapped * 10 >= followed * 6 && longest <= 130
 }
 
 fn is_noise_line(body: &str) -> bool {
-    let head: String = body.chars().take(24).collect::<String>().to_lowercase();
-    NOISE_PREFIXES.iter().any(|p| head.starts_with(p))
+    let head = body.as_bytes();
+    NOISE_PREFIXES
+        .iter()
+        .any(|p| head.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes())))
 }
 
 /// Prose ends like a sentence, or is long and has sentences inside even if its end was cut.
@@ -187,7 +194,7 @@ fn is_prose(body: &str) -> bool {
     let end = body.trim_end_matches(['"', '\'', '”', '’', ')', ']', '»']);
     if end.ends_with(['.', '!', '?']) {
         // "Updated 08 April 2025." or a lone "Credit: Reuters." is still a label.
-        return body.split_whitespace().count() >= 4;
+        return body.split_whitespace().take(4).count() >= 4;
     }
     body.len() > 150 && body.contains(". ")
 }
@@ -198,9 +205,9 @@ fn is_prose(body: &str) -> bool {
 /// "Updated 7 sec ago" line. After the main story has started, the first such headline or
 /// timestamp opens the sidebar, together with the label blocks right above it.
 fn mark_sidebar(text: &str, blocks: &mut [Block]) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for b in blocks.iter().filter(|b| b.kind != BlockKind::Prose) {
-        *seen.entry(collapse(&text[b.start..b.end])).or_default() += 1;
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for b in blocks.iter().filter(|b| b.kind != BlockKind::Prose && b.end - b.start >= 20) {
+        *seen.entry(&text[b.start..b.end]).or_default() += 1;
     }
     let mut prose = 0usize;
     let mut cut = None;
@@ -208,9 +215,9 @@ fn mark_sidebar(text: &str, blocks: &mut [Block]) {
         match b.kind {
             BlockKind::Prose => prose += 1,
             BlockKind::Title | BlockKind::Noise if prose >= 2 => {
-                let line = collapse(&text[b.start..b.end]);
-                let repeated = line.len() >= 20 && seen.get(&line).is_some_and(|&n| n >= 2);
-                if repeated || is_relative_timestamp(&line) {
+                let line = &text[b.start..b.end];
+                let repeated = seen.get(line).is_some_and(|&n| n >= 2);
+                if repeated || is_relative_timestamp(line) {
                     cut = Some(i);
                     break;
                 }
@@ -229,8 +236,9 @@ fn mark_sidebar(text: &str, blocks: &mut [Block]) {
 
 /// "Updated 7 sec ago", "Published 3 hours ago": the timestamp of a live sidebar story.
 fn is_relative_timestamp(line: &str) -> bool {
-    let lower = line.to_lowercase();
-    lower.len() < 60 && lower.ends_with(" ago") && lower.split_whitespace().count() <= 5
+    line.len() < 60
+        && line.get(line.len().saturating_sub(4)..).is_some_and(|t| t.eq_ignore_ascii_case(" ago"))
+        && line.split_whitespace().count() <= 5
 }
 
 /// Abbreviations that a period does not end a sentence after (without the period).
@@ -303,11 +311,14 @@ const SENTENCE_STARTERS: &[&str] = &[
     "separately",
 ];
 
-/// Splits the prose blocks of the main story into sentences.
-pub(crate) fn sentences(text: &str, blocks: &[Block]) -> Vec<Sentence> {
+/// Splits the prose blocks of the main story that hold one of the sorted byte offsets in
+/// `wanted` into sentences.
+pub(crate) fn sentences(text: &str, blocks: &[Block], wanted: &[usize]) -> Vec<Sentence> {
     let mut out = Vec::new();
     for b in blocks {
-        if b.kind == BlockKind::Prose {
+        let first = wanted.partition_point(|&w| w < b.start);
+        let holds = wanted.get(first).is_some_and(|&w| w < b.end);
+        if b.kind == BlockKind::Prose && holds {
             split_block(text, b.start, b.end, &mut out);
         }
     }
@@ -451,7 +462,8 @@ mod tests {
 
     fn split(text: &str) -> Vec<String> {
         let b = blocks(text);
-        sentences(text, &b).iter().map(|s| text[s.start..s.end].to_string()).collect()
+        let all: Vec<usize> = b.iter().map(|b| b.start).collect();
+        sentences(text, &b, &all).iter().map(|s| text[s.start..s.end].to_string()).collect()
     }
 
     #[test]
