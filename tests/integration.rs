@@ -1,1 +1,2 @@
 //! The one integration test binary (one binary saves link time on 2 cores).
+mod extract;

@@ -126,6 +126,16 @@ fn distance(a: (usize, usize), b: (usize, usize)) -> usize {
     b.0.saturating_sub(a.1).max(a.0.saturating_sub(b.1))
 }
 
+/// How far a cue is from a figure, counting a clause break between them ("; ", ", while")
+/// as very far: "X cut its tariff to 30%, while Y lowers its tariff to 10%" keeps Y with 10%.
+fn reach(text: &str, cue: (usize, usize), figure: (usize, usize)) -> usize {
+    let d = distance(cue, figure);
+    let (from, to) = if cue.1 <= figure.0 { (cue.1, figure.0) } else { (figure.1, cue.0) };
+    let between = text.get(from..to).unwrap_or("");
+    let breaks = [";", " while ", " whereas ", " but ", ", and ", ", which ", " - "];
+    if d > 0 && breaks.iter().any(|b| between.contains(b)) { d + 1000 } else { d }
+}
+
 /// Reads the figures of the triggered figure metrics in one sentence.
 pub(crate) fn figures(
     vocab: &Vocabulary,
@@ -206,7 +216,7 @@ pub(crate) fn figures(
                     None => {
                         // The cue must be nearer this figure than any other figure of a metric
                         // that has the role, so two figures in one sentence keep their parties.
-                        let mine = distance(b.range, *qrange) + 1;
+                        let mine = reach(&sk.text, b.range, *qrange) + 1;
                         let closer_other = found.iter().any(|&(omi, oqi)| {
                             oqi != qi
                                 && vocab.metrics.get(omi).is_some_and(|m| {

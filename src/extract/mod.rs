@@ -174,7 +174,10 @@ impl Extractor {
                 if m.kind != MetricKind::Status {
                     continue;
                 }
-                if status::has_context(m, &sk) {
+                // The paragraph so far may set the context: "The U.S. imposed tariffs on dozens
+                // of countries. The pause runs until July 9."
+                let paragraph = text.get(s.block_start..s.end).unwrap_or(sentence);
+                if status::has_context(m, paragraph) {
                     context_seen.insert(mi);
                 } else if !context_seen.contains(&mi) {
                     continue;
@@ -193,6 +196,7 @@ impl Extractor {
                 ranked.push(r);
             }
         }
+        share_optional_roles(vocab, &mut ranked);
         Extraction { claims: selection::select(ranked), warnings }
     }
 
@@ -221,6 +225,9 @@ impl Extractor {
                 mains.iter().copied().filter(|e| !used.contains(e)).collect();
             let fill = if used.iter().any(|e| mains.contains(e)) && remaining.len() == 1 {
                 remaining.first().copied()
+            } else if used.is_empty() && mains.len() == 1 && consensus.get(&role).is_none() {
+                // An article about one party: it is the party.
+                mains.first().copied()
             } else if let Some(e) = consensus.get(&role).filter(|e| !used.contains(e)) {
                 Some(*e)
             } else if m.symmetric {
@@ -292,6 +299,38 @@ impl Extractor {
             rank,
             order: c.sentence,
         })
+    }
+}
+
+/// A status named with its optional role in one sentence ("the pause on Chinese goods") and
+/// without it in another ("the pause ended") is one fact: when the article names exactly one
+/// filler for the optional roles, the bare mentions take it.
+fn share_optional_roles(vocab: &Vocabulary, ranked: &mut [Ranked]) {
+    let mut fuller: HashMap<String, Option<Vec<String>>> = HashMap::new();
+    for r in ranked.iter() {
+        let Some(m) = vocab.metrics.iter().find(|m| m.name == r.claim.metric) else { continue };
+        if m.optional_roles.is_empty() || r.claim.subject.len() <= m.roles.len() {
+            continue;
+        }
+        let base = r.claim.subject.get(..m.roles.len()).unwrap_or_default().join(":");
+        let entry = fuller
+            .entry(format!("{}:{base}", m.name))
+            .or_insert_with(|| Some(r.claim.subject.clone()));
+        if entry.as_ref() != Some(&r.claim.subject) {
+            *entry = None;
+        }
+    }
+    for r in ranked.iter_mut() {
+        let Some(m) = vocab.metrics.iter().find(|m| m.name == r.claim.metric) else { continue };
+        if m.optional_roles.is_empty() || r.claim.subject.len() != m.roles.len() {
+            continue;
+        }
+        let base = format!("{}:{}", m.name, r.claim.subject.join(":"));
+        if let Some(Some(subject)) = fuller.get(&base) {
+            r.claim.key =
+                r.claim.key.replacen(&base, &format!("{}:{}", m.name, subject.join(":")), 1);
+            r.claim.subject = subject.clone();
+        }
     }
 }
 

@@ -28,9 +28,10 @@ pub(crate) struct Finding {
     pub until: Option<Deadline>,
 }
 
-/// Whether the metric's context holds in this sentence.
-pub(crate) fn has_context(metric: &Metric, sk: &Skeleton) -> bool {
-    metric.context.is_empty() || metric.context.iter().any(|re| re.is_match(&sk.text))
+/// Whether the metric's context holds in this text (a sentence and what precedes it in its
+/// paragraph). Context patterns name words, so they run on the text as written.
+pub(crate) fn has_context(metric: &Metric, text: &str) -> bool {
+    metric.context.is_empty() || metric.context.iter().any(|re| re.is_match(text))
 }
 
 /// Reads a status metric from one sentence; warnings go to `warnings`.

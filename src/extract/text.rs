@@ -40,6 +40,8 @@ pub(crate) struct Sentence {
     pub start: usize,
     /// Byte offset just past the last character.
     pub end: usize,
+    /// Byte offset of the start of its block (paragraph).
+    pub block_start: usize,
 }
 
 /// Lines that start link lists or are page chrome, compared case-insensitively.
@@ -326,6 +328,7 @@ pub(crate) fn sentences(text: &str, blocks: &[Block], wanted: &[usize]) -> Vec<S
 }
 
 fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) {
+    let block_start = start;
     let bytes = text.as_bytes();
     let mut sentence_start = start;
     let mut i = start;
@@ -345,17 +348,17 @@ fn split_block(text: &str, start: usize, end: usize, out: &mut Vec<Sentence>) {
                     None => break,
                 }
             }
-            push_sentence(text, sentence_start, j, out);
+            push_sentence(text, (sentence_start, j), block_start, out);
             sentence_start = j;
             i = j;
             continue;
         }
         i += 1;
     }
-    push_sentence(text, sentence_start, end, out);
+    push_sentence(text, (sentence_start, end), block_start, out);
 }
 
-fn push_sentence(text: &str, s: usize, e: usize, out: &mut Vec<Sentence>) {
+fn push_sentence(text: &str, (s, e): (usize, usize), block_start: usize, out: &mut Vec<Sentence>) {
     let Some(slice) = text.get(s..e) else { return };
     let trimmed_start = slice.trim_start();
     let body = trimmed_start.trim_start_matches(BULLETS).trim_start();
@@ -364,7 +367,7 @@ fn push_sentence(text: &str, s: usize, e: usize, out: &mut Vec<Sentence>) {
     if body.is_empty() {
         return;
     }
-    out.push(Sentence { start: s + lead, end: s + lead + body.len() });
+    out.push(Sentence { start: s + lead, end: s + lead + body.len(), block_start });
 }
 
 /// Whether the terminator at byte `i` ends a sentence.
@@ -397,7 +400,7 @@ fn ends_sentence(text: &str, i: usize, end: usize) -> bool {
         if FINAL_ABBREVIATIONS.contains(&lower.as_str()) {
             let next_word: String =
                 next.chars().take_while(|c| c.is_alphabetic()).collect::<String>().to_lowercase();
-            return SENTENCE_STARTERS.contains(&next_word.as_str());
+            return first.is_uppercase() && SENTENCE_STARTERS.contains(&next_word.as_str());
         }
         return false;
     }
