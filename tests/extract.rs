@@ -589,6 +589,36 @@ values = ['port fees? (?:of|at) {value}']
     assert_eq!(keys, vec!["port_fee:PK".to_string()]);
 }
 
+/// The TOML block of docs/packs.md that starts with `first_line`.
+fn docs_block(first_line: &str) -> String {
+    let docs = include_str!("../docs/packs.md");
+    let start = docs.find(first_line).expect("the docs keep this example");
+    let block = &docs[start..];
+    block[..block.find("```").expect("the example block ends")].to_string()
+}
+
+#[test]
+fn docs_examples_of_an_alias_and_a_metric_work() {
+    let packs = [
+        Extractor::builtin("trade").unwrap(),
+        PackText { origin: "local.toml".into(), text: docs_block("# config/packs/local.toml") },
+        PackText {
+            origin: "shipping.toml".into(),
+            text: docs_block("# config/packs/shipping.toml"),
+        },
+    ];
+    let x = Extractor::new(&packs).unwrap();
+    let keys = |text: &str| -> Vec<String> {
+        x.extract(&article(text, d0())).claims.into_iter().map(|c| c.key).collect()
+    };
+    assert_eq!(keys("The U.S. imposed an 18% tariff on Zim tobacco."), vec!["tariff_rate:US:ZW"]);
+    assert_eq!(
+        keys("India imposed a port fee of $120 on every container from the United States."),
+        vec!["port_fee:IN:US"]
+    );
+    assert!(keys("China will charge U.S.-linked ships a port fee of $50 per net ton.").is_empty());
+}
+
 #[test]
 fn describe_renders_pack_labels() {
     let x = extractor();
