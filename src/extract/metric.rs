@@ -178,7 +178,11 @@ pub(crate) fn figures(
         }
         claimed.extend(mine.iter().copied());
         let mut vetoed: HashSet<usize> = HashSet::new();
-        for (re, has_value) in &metric.excludes {
+        let base = vocab.exclude_gate.get(mi).copied().unwrap_or(0);
+        for (ei, (re, has_value)) in metric.excludes.iter().enumerate() {
+            if !gate.matched(base + ei) {
+                continue;
+            }
             if *has_value {
                 for caps in re.captures_iter(&sk.text) {
                     if let Some(qi) = caps.name("value").and_then(|v| token_index(v.as_str())) {

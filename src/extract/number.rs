@@ -133,30 +133,27 @@ fn word_value(word: &str) -> Option<f64> {
 pub(crate) fn quantities(sentence: &str, taken: &[(usize, usize)]) -> Vec<Quantity> {
     let Some(re) = QUANTITY.as_ref() else { return Vec::new() };
     let mut out: Vec<Quantity> = Vec::new();
-    for caps in re.captures_iter(sentence) {
-        let Some(m) = caps.get(0) else { continue };
+    // `find_iter` and a hand split of the match: resolving the regex's capture groups cost
+    // more than everything else this function does.
+    for m in re.find_iter(sentence) {
+        let Some(parts) = split_match(m.as_str()) else { continue };
         if taken.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
             continue;
         }
         // A number glued to letters is part of a word or code ("G7", "F-16", "COVID-19").
         let before = sentence[..m.start()].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' && caps.name("cur").is_none()) {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '-' && parts.cur.is_none()) {
             continue;
         }
         if sentence[m.end()..].chars().next().is_some_and(char::is_alphanumeric) {
             continue;
         }
-        let tail = caps
-            .name("tail")
-            .or_else(|| caps.name("wtail"))
-            .map_or("", |t| t.as_str())
-            .trim()
-            .to_ascii_lowercase();
-        let cur = caps.name("cur").map(|c| c.as_str().trim());
-        let scale_word = caps.name("scale").map(|s| s.as_str().to_ascii_lowercase());
-        let (base, is_word) = match (caps.name("num"), caps.name("word")) {
-            (Some(n), _) => (n.as_str().replace(',', "").parse::<f64>().ok(), false),
-            (None, Some(w)) => (word_value(w.as_str()), true),
+        let tail = parts.tail.trim().to_ascii_lowercase();
+        let cur = parts.cur;
+        let scale_word = parts.scale.map(str::to_ascii_lowercase);
+        let (base, is_word) = match (parts.num, parts.word) {
+            (Some(n), _) => (n.replace(',', "").parse::<f64>().ok(), false),
+            (None, Some(w)) => (word_value(w), true),
             _ => (None, false),
         };
         let Some(base) = base.filter(|v| v.is_finite()) else { continue };
@@ -224,6 +221,53 @@ pub(crate) fn quantities(sentence: &str, taken: &[(usize, usize)]) -> Vec<Quanti
     }
     assign_stances(sentence, &mut out);
     out
+}
+
+/// The parts of a quantity match, as the regex's groups would give them.
+struct Parts<'a> {
+    cur: Option<&'a str>,
+    num: Option<&'a str>,
+    word: Option<&'a str>,
+    scale: Option<&'a str>,
+    tail: &'a str,
+}
+
+const SCALES: &[&str] =
+    &["trillion", "billion", "million", "thousand", "bln", "mln", "tn", "bn", "mn", "m", "b", "k"];
+
+/// Splits a match of `QUANTITY` into currency, number (or number word), scale and tail.
+fn split_match(m: &str) -> Option<Parts<'_>> {
+    let Some(first_digit) = m.find(|c: char| c.is_ascii_digit()) else {
+        // The number-word branch: "ninety days", "twenty-five percent", "five-year".
+        let run_end = m.find(|c: char| !(c.is_ascii_alphabetic() || c == '-')).unwrap_or(m.len());
+        let run = &m[..run_end];
+        let (word, tail) = if word_value(run).is_some() {
+            (run, &m[run_end..])
+        } else {
+            let cut = run.rfind('-')?;
+            (&run[..cut], &m[cut..])
+        };
+        return Some(Parts { cur: None, num: None, word: Some(word), scale: None, tail });
+    };
+    let cur = m[..first_digit].trim();
+    let digits = &m[first_digit..];
+    let num_len = digits
+        .find(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
+        .unwrap_or(digits.len());
+    let num = digits[..num_len].trim_end_matches(['.', ',']);
+    let rest = &digits[num.len()..];
+    let after_sep = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '-');
+    let scale = SCALES.iter().find_map(|sc| {
+        let head = after_sep.get(..sc.len())?;
+        let next = after_sep[sc.len()..].chars().next();
+        (head.eq_ignore_ascii_case(sc) && next.is_none_or(|c| !c.is_alphanumeric()))
+            .then(|| (head, &after_sep[sc.len()..]))
+    });
+    let (scale, tail) = match scale {
+        Some((sc, t)) => (Some(sc), t),
+        None => (None, rest),
+    };
+    Some(Parts { cur: (!cur.is_empty()).then_some(cur), num: Some(num), word: None, scale, tail })
 }
 
 fn is_currency_word(tail: &str) -> bool {

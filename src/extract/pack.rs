@@ -268,6 +268,8 @@ pub(crate) struct Vocabulary {
     pub value_gate: Vec<usize>,
     /// Where each role's cues start in `gate`.
     pub cue_gate: Vec<usize>,
+    /// Where each metric's exclude patterns start in `gate`.
+    pub exclude_gate: Vec<usize>,
 }
 
 struct Parsed<'a> {
@@ -484,6 +486,11 @@ pub(crate) fn compile(packs: &[PackText]) -> Result<Vocabulary, PackError> {
         cue_gate.push(gate_patterns.len());
         gate_patterns.extend(r.cues.iter().map(|c| c.regex.as_str()));
     }
+    let mut exclude_gate = Vec::with_capacity(metrics.len());
+    for m in &metrics {
+        exclude_gate.push(gate_patterns.len());
+        gate_patterns.extend(m.excludes.iter().map(|(re, _)| re.as_str()));
+    }
     let gate = regex::RegexSetBuilder::new(&gate_patterns)
         .size_limit(1 << 26)
         .dfa_size_limit(1 << 24)
@@ -493,7 +500,17 @@ pub(crate) fn compile(packs: &[PackText]) -> Result<Vocabulary, PackError> {
             line: None,
             message: format!("cannot combine the patterns: {e}"),
         })?;
-    Ok(Vocabulary { entities, finder, targets, roles, metrics, gate, value_gate, cue_gate })
+    Ok(Vocabulary {
+        entities,
+        finder,
+        targets,
+        roles,
+        metrics,
+        gate,
+        value_gate,
+        cue_gate,
+        exclude_gate,
+    })
 }
 
 fn fingerprint(m: &RawMetric) -> String {
