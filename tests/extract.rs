@@ -338,6 +338,51 @@ fn ignored_phrases_do_not_name_countries() {
     );
 }
 
+#[test]
+fn other_phrasings_and_countries() {
+    let table: &[(&str, Vec<Expect>)] = &[
+        (
+            "Canada's tariff on imports from China is 100%, Ottawa said.",
+            vec![fig("tariff_rate:CA:CN", 100.0, "percent")],
+        ),
+        (
+            "Mexico faces a 25% tariff on its exports to the United States.",
+            vec![fig("tariff_rate:US:MX", 25.0, "percent")],
+        ),
+        (
+            "The U.S. slapped a 26 percent duty on Indian shrimp.",
+            vec![fig("tariff_rate:US:IN", 26.0, "percent")],
+        ),
+        (
+            "Japan's exports to the U.S. reached $148 billion in 2024.",
+            vec![fig("exports:JP:US@2024", 148e9, "USD")],
+        ),
+        (
+            "Trade between India and the U.S. totaled $190 billion in 2024.",
+            vec![fig("trade_volume:IN:US@2024", 190e9, "USD")],
+        ),
+        (
+            "Vietnam's trade surplus with the United States was $123.5 billion in 2024.",
+            vec![fig("trade_deficit:US:VN@2024", 123.5e9, "USD")],
+        ),
+        (
+            "South Korea imported $66 billion of American goods in 2024.",
+            vec![fig("exports:US:KR@2024", 66e9, "USD")],
+        ),
+        (
+            "Brazil was hit with a 50% tariff by the Trump administration.",
+            vec![fig("tariff_rate:US:BR", 50.0, "percent")],
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (text, expected) in table {
+        if std::panic::catch_unwind(|| check(text, d0(), expected)).is_err() {
+            failed.push(*text);
+        }
+    }
+    assert!(failed.is_empty(), "failed: {failed:#?}");
+}
+
 // --- Qualifiers ------------------------------------------------------------------------------
 
 #[test]

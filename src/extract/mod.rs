@@ -425,6 +425,24 @@ mod tests {
     }
 
     #[test]
+    fn no_packs_extract_nothing() {
+        let x = Extractor::new(&[]).unwrap();
+        let article = Article {
+            source: "a.txt".into(),
+            title: None,
+            url: None,
+            text: "The U.S. imposed a 29% tariff on Pakistani goods.".into(),
+            date: crate::model::ArticleDate {
+                date: jiff::civil::date(2025, 4, 8),
+                origin: crate::model::DateOrigin::Dateline,
+            },
+            content_hash: String::new(),
+        };
+        assert!(x.extract(&article).claims.is_empty());
+        assert_eq!(x.metrics().count(), 0);
+    }
+
+    #[test]
     fn extractor_is_shareable() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Extractor>();
