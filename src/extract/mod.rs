@@ -149,7 +149,7 @@ impl Extractor {
             triggered.sort_unstable();
             triggered.dedup();
             let Some(sentence) = text.get(s.start..s.end) else { continue };
-            if text::is_garbage(sentence) {
+            if text::is_garbage(sentence) || text::is_noise_line(sentence) {
                 continue;
             }
             // Figures need digits and statuses need no numbers: skip the recognizers that

@@ -184,7 +184,9 @@ fn is_hard_wrapped(text: &str, lines: &[(usize, usize)]) -> bool {
     followed >= 3 && wrapped * 10 >= followed * 6 && longest <= 130
 }
 
-fn is_noise_line(body: &str) -> bool {
+/// Whether a line (or a sentence, when a page arrives without line breaks) is page chrome:
+/// "ALSO READ: ...", "Read more", share and subscribe prompts.
+pub(crate) fn is_noise_line(body: &str) -> bool {
     let head = body.as_bytes();
     NOISE_PREFIXES
         .iter()
