@@ -474,6 +474,15 @@ fn expired_pause_is_expired() {
 }
 
 #[test]
+fn pause_that_began_on_monday_resolves_only_with_a_stated_date() {
+    let text =
+        "Washington agreed to a 90-day pause on tariffs on Chinese goods that began on Monday.";
+    // 2025-04-10 is a Thursday: Monday is 2025-04-07, and 90 days later is 2025-07-06.
+    check(text, d0(), &[status("tariff_pause:US:CN", "active", day(2025, 7, 6))]);
+    check(text, mtime(date(2025, 4, 10)), &[status("tariff_pause:US:CN", "active", None)]);
+}
+
+#[test]
 fn paused_talks_are_not_a_tariff_pause() {
     check("Pakistan and Afghanistan paused peace talks until July 9.", d0(), &[]);
 }
