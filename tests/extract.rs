@@ -370,6 +370,21 @@ fn other_phrasings_and_countries() {
             vec![fig("exports:US:KR@2024", 66e9, "USD")],
         ),
         (
+            "The EU imposed tariffs as high as 35% on Chinese electric vehicles.",
+            vec![fig("tariff_rate:EU:CN", 35.0, "percent").q(Qualifier::Under)],
+        ),
+        (
+            "Pakistan will face 29% tariffs on its textiles when the U.S. pause ends.",
+            vec![
+                fig("tariff_rate:US:PK", 29.0, "percent"),
+                status("tariff_pause:US:PK", "active", None),
+            ],
+        ),
+        (
+            "Pakistan's exports to the United States were worth $5.3 billion in 2024.",
+            vec![fig("exports:PK:US@2024", 5.3e9, "USD")],
+        ),
+        (
             "Brazil was hit with a 50% tariff by the Trump administration.",
             vec![fig("tariff_rate:US:BR", 50.0, "percent")],
         ),
