@@ -243,6 +243,15 @@ fn restatement_collapses_to_the_first_quote() {
 }
 
 #[test]
+fn share_of_gdp_is_not_a_tariff_rate() {
+    check(
+        "U.S. tariffs on Pakistan amount to 2% of its GDP, equal to 29% of its exports, analysts said.",
+        d0(),
+        &[],
+    );
+}
+
+#[test]
 fn average_tariff_is_not_a_bilateral_rate() {
     check(
         "Pakistan's average tariff on U.S. goods is 10%, officials in Washington said.",
