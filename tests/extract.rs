@@ -339,6 +339,15 @@ fn lowercase_us_is_not_the_country() {
 }
 
 #[test]
+fn ambiguous_names_do_not_become_parties() {
+    check(
+        "Georgia farmers and Jordan Smith, a trader, fear that turkey prices will rise. China imposed a 34% tariff on American soybeans, and Georgia growers worry about the 34% tariff.",
+        d0(),
+        &[fig("tariff_rate:CN:US", 34.0, "percent")],
+    );
+}
+
+#[test]
 fn ignored_phrases_do_not_name_countries() {
     check(
         "New Mexico farmers worry as Canada imposed a 25% tariff on American goods.",
