@@ -290,6 +290,15 @@ fn bilateral_trade_takes_both_main_parties_in_order() {
 }
 
 #[test]
+fn the_title_names_the_main_parties() {
+    let mut a =
+        article("Officials met on Monday. Bilateral trade reached $12 billion in 2024.", d0());
+    a.title = Some("Indonesia and Japan sign a trade pact".into());
+    let keys: Vec<String> = extractor().extract(&a).claims.into_iter().map(|c| c.key).collect();
+    assert_eq!(keys, vec!["trade_volume:ID:JP@2024".to_string()]);
+}
+
+#[test]
 fn deficit_in_partners_favor_is_the_same_fact() {
     let text = "The United States is a major trade partner for Pakistan, with bilateral trade in goods surpassing $7 billion in 2024 and a trade deficit of $3 billion in Pakistan's favor.";
     check(
