@@ -10,3 +10,5 @@ mod architecture;
 mod support;
 // Webhook delivery against a real receiver on 127.0.0.1: retries, signatures, dead letter.
 mod deliver;
+// Extraction on articles written for the project: phrasings, countries, traps.
+mod extract;
