@@ -498,6 +498,17 @@ fn extended_pause_beats_the_earlier_deadline() {
 }
 
 #[test]
+fn extending_a_pause_on_named_goods_takes_the_other_main_party_as_imposer() {
+    // The target is bound by "tariffs on Pakistani goods"; the imposer is left to the
+    // article's other main party (found by the rule-story test in tests/rules.rs).
+    check(
+        "The United States extended the pause on tariffs on Pakistani goods to August 1.",
+        d0(),
+        &[status("tariff_pause:US:PK", "active", day(2025, 8, 1))],
+    );
+}
+
+#[test]
 fn ending_the_pause_is_ended() {
     check(
         "The U.S. paused its tariffs on Chinese goods in April. On Monday, Washington announced it was ending the pause.",

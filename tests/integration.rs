@@ -8,7 +8,15 @@
 mod architecture;
 // Shared harness: the daemon as a child process, temporary workspaces, the scripted receiver.
 mod support;
-// Webhook delivery against a real receiver on 127.0.0.1: retries, signatures, dead letter.
-mod deliver;
 // Extraction on articles written for the project: phrasings, countries, traps.
 mod extract;
+// The command line: scan's claim contract and the seed gold, check-config messages.
+mod cli;
+// The daemon end to end: files in, signed alerts out, only for real changes.
+mod end_to_end;
+// The change rules through replay and the running daemon.
+mod rules;
+// Webhook delivery against a real receiver on 127.0.0.1: retries, signatures, dead letter.
+mod deliver;
+// SIGKILL at random moments: no alert lost, duplicates keep their id.
+mod crash;

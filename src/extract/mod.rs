@@ -220,7 +220,11 @@ impl Extractor {
             if !vocab.roles.get(role)?.fallback {
                 return None;
             }
-            let used: Vec<usize> = c.roles.iter().flatten().copied().collect();
+            // A party already bound to an optional role is known too: in "extended the pause
+            // on tariffs on Pakistani goods" the target is PK, so the open imposer is the
+            // article's other main party.
+            let used: Vec<usize> =
+                c.roles.iter().flatten().chain(c.optional.iter().flatten()).copied().collect();
             let remaining: Vec<usize> =
                 mains.iter().copied().filter(|e| !used.contains(e)).collect();
             let fill = if used.iter().any(|e| mains.contains(e)) && remaining.len() == 1 {

@@ -60,7 +60,7 @@ impl Workspace {
         text.push_str(
             "[ingest]\ndebounce = \"50ms\"\nsettle = \"500ms\"\nrescan_interval = \"0s\"\n",
         );
-        text.push_str("[delivery]\nretry_schedule = [\"100ms\", \"200ms\", \"400ms\", \"800ms\", \"1s\", \"1s\", \"1s\", \"1s\"]\n");
+        text.push_str("[delivery]\nmax_in_flight = 4\nretry_schedule = [\"100ms\", \"200ms\", \"400ms\", \"800ms\", \"1s\", \"1s\", \"1s\", \"1s\"]\n");
         if let Some(url) = webhook_url {
             text.push_str(&format!(
                 "[[webhook]]\nname = \"test\"\nurl = {url:?}\ntimeout = \"2s\"\n"
@@ -130,6 +130,13 @@ impl Workspace {
 
     /// Starts the daemon and waits until it has caught up and is watching.
     pub fn start(&self, extra_args: &[&str]) -> Daemon {
+        let mut d = self.spawn(extra_args);
+        d.wait_for_log("\"watching\"", Duration::from_secs(60));
+        d
+    }
+
+    /// Starts the daemon without waiting for it.
+    pub fn spawn(&self, extra_args: &[&str]) -> Daemon {
         let log = self.dir.path().join(format!("daemon-{}.log", unique()));
         let log_file = std::fs::File::create(&log).expect("log file");
         let child = Command::new(binary())
@@ -150,9 +157,7 @@ impl Workspace {
             .stderr(log_file)
             .spawn()
             .expect("spawn factwatch run");
-        let mut d = Daemon { child: Some(child), log };
-        d.wait_for_log("\"watching\"", Duration::from_secs(60));
-        d
+        Daemon { child: Some(child), log }
     }
 }
 
