@@ -1,0 +1,206 @@
+//! The command line as users call it: `scan --json` meets the claim contract and the gold
+//! facts of the seed articles (as text, wrapped in HTML and in JSON), `check-config` names
+//! bad settings, and the verbs that read state refuse to invent a database.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::daemon::{Workspace, binary};
+
+/// The shared seed articles and gold facts, when this checkout sits beside them.
+fn shared() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if dir.join("seeds").is_dir()
+        && dir.join("gold/seeds.jsonl").is_file()
+        && dir.join("tools/eval-claims").is_file()
+    {
+        Some(dir)
+    } else {
+        eprintln!("skipped: ../shared/seeds, gold and tools are not beside this checkout");
+        None
+    }
+}
+
+fn seed_files(shared: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("seeds"))
+        .expect("seeds")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `scan --json FILES | eval-claims GOLD`: returns (exit ok, the scorer's output).
+fn score(files: &[PathBuf], gold: &Path, eval: &Path) -> (bool, String) {
+    let scan = Command::new(binary())
+        .arg("scan")
+        .arg("--json")
+        .args(files)
+        .env_remove("FACTWATCH_CONFIG")
+        .output()
+        .expect("scan");
+    assert!(scan.status.success(), "scan failed: {}", String::from_utf8_lossy(&scan.stderr));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let claims = dir.path().join("claims.jsonl");
+    std::fs::write(&claims, &scan.stdout).expect("claims");
+    let out = Command::new("python3")
+        .arg(eval)
+        .arg(gold)
+        .arg(&claims)
+        .output()
+        .expect("python3 eval-claims");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn scan_finds_every_required_seed_fact_with_no_false_positive() {
+    let Some(shared) = shared() else { return };
+    let (ok, report) = score(
+        &seed_files(&shared),
+        &shared.join("gold/seeds.jsonl"),
+        &shared.join("tools/eval-claims"),
+    );
+    assert!(ok, "{report}");
+    eprintln!("seeds as text: {}", report.trim());
+}
+
+#[test]
+fn scan_scores_the_same_on_seeds_wrapped_in_html_and_json() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gold = std::fs::read_to_string(shared.join("gold/seeds.jsonl")).expect("gold");
+    for ext in ["html", "json"] {
+        let mut files = Vec::new();
+        let mut renamed_gold = gold.clone();
+        for f in seed_files(&shared) {
+            let text = std::fs::read_to_string(&f).expect("seed");
+            let name = f.file_name().and_then(|n| n.to_str()).expect("name");
+            let wrapped_name = name.replace(".txt", &format!(".{ext}"));
+            let wrapped = match ext {
+                "html" => {
+                    let paras: String = text.lines().map(|l| format!("<p>{}</p>\n", l.replace('&', "&amp;").replace('<', "&lt;"))).collect();
+                    format!("<!doctype html><html><head><title>seed</title></head><body><nav><a href=\"/\">Home</a></nav><article>{paras}</article><footer>© 2025</footer></body></html>")
+                }
+                _ => serde_json::json!({"title": "", "body": text, "url": "https://example.org/seed"}).to_string(),
+            };
+            let path = dir.path().join(&wrapped_name);
+            std::fs::write(&path, wrapped).expect("write wrapped");
+            files.push(path);
+            renamed_gold = renamed_gold.replace(name, &wrapped_name);
+        }
+        let gold_path = dir.path().join(format!("gold-{ext}.jsonl"));
+        std::fs::write(&gold_path, renamed_gold).expect("gold");
+        let (ok, report) = score(&files, &gold_path, &shared.join("tools/eval-claims"));
+        assert!(ok, "seeds wrapped in {ext}: {report}");
+        eprintln!("seeds as {ext}: {}", report.trim());
+    }
+}
+
+#[test]
+fn scan_json_lines_follow_the_claim_contract_with_real_quotes() {
+    let ws = Workspace::new(None, None, "", "");
+    let path = ws.write(
+        "2025-04-08-call.md",
+        "---\ndate: 2025-04-08\n---\nThe U.S. imposed a 29% tariff on Pakistani goods.  Washington also set a 10% baseline tariff on all imports.\n",
+    );
+    let out = ws.factwatch(&["scan", "--json", path.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let expected_keys = [
+        "as_of",
+        "key",
+        "kind",
+        "metric",
+        "period",
+        "qualifier",
+        "quote",
+        "source",
+        "span",
+        "status",
+        "subject",
+        "unit",
+        "until",
+        "value",
+    ];
+    for c in &lines {
+        let mut keys: Vec<&str> =
+            c.as_object().expect("object").keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, expected_keys, "exactly the contract's fields");
+        assert_eq!(c["as_of"], "2025-04-08");
+        assert_eq!(c["kind"], "figure");
+        assert_eq!(c["unit"], "percent");
+        assert!(c["source"].as_str().is_some_and(|s| s.ends_with("2025-04-08-call.md")));
+        let quote = c["quote"].as_str().expect("quote");
+        assert!(!quote.is_empty() && (quote.contains("29%") || quote.contains("10%")), "{quote}");
+        let span = c["span"].as_array().expect("span");
+        assert!(span[0].as_u64() < span[1].as_u64());
+    }
+    assert_eq!(lines[0]["key"], "tariff_rate:US:PK");
+    assert_eq!(lines[0]["subject"], serde_json::json!(["US", "PK"]));
+    assert_eq!(lines[0]["value"], 29.0);
+    assert_eq!(lines[1]["key"], "baseline_tariff_rate:US");
+    assert_eq!(lines[1]["value"], 10.0);
+}
+
+#[test]
+fn check_config_names_the_bad_setting() {
+    let ws = Workspace::new(None, None, "timezone = \"Mars/Olympus\"", "");
+    let out = ws.factwatch(&["check-config"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("setting `timezone`") && err.contains("Mars/Olympus"), "{err}");
+
+    let ws = Workspace::new(Some("http://127.0.0.1:9/hook"), Some("not-a-whsec-secret"), "", "");
+    let out = ws.factwatch(&["check-config"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("webhook[0] (test).secret")
+            && !err.contains("not-a-whsec-secret"),
+        "{err}"
+    );
+
+    let ws = Workspace::new(None, None, "", "");
+    let out = Command::new(binary())
+        .args(["check-config", "--config"])
+        .arg(&ws.config)
+        .env("FACTWATCH_MAX_FILE_SIZE", "lots")
+        .output()
+        .expect("check-config");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("ingest.max_file_size")
+            && err.contains("FACTWATCH_MAX_FILE_SIZE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_config_prints_the_effective_settings_without_secrets() {
+    let ws =
+        Workspace::new(Some("http://127.0.0.1:9/hook"), Some("whsec_c2VjcmV0LXZhbHVl"), "", "");
+    let out = ws.factwatch(&["check-config"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("watch_dir") && text.contains("name = \"test\""), "{text}");
+    assert!(!text.contains("c2VjcmV0LXZhbHVl"), "the secret must not be printed: {text}");
+}
+
+#[test]
+fn facts_without_a_database_says_what_to_do() {
+    let ws = Workspace::new(None, None, "", "");
+    let out = ws.factwatch(&["facts"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("start `factwatch run` first"));
+    assert!(!ws.db.exists(), "reading facts does not create a database");
+}
