@@ -68,12 +68,16 @@ pub(crate) fn build(
         let Some(mut gap) = sentence.get(cursor..start) else { continue };
         if matches!(piece, Piece::Entity(_)) {
             // "the U.S." and "U.S." name the same party; patterns need not spell the article.
-            for article in ["the ", "The ", "THE "] {
-                if let Some(g) = gap.strip_suffix(article)
-                    && g.chars().next_back().is_none_or(|c| !c.is_alphanumeric())
-                {
-                    gap = g;
-                    break;
+            // Any whitespace may separate them: a wrapped line can end on "the".
+            let trimmed = gap.trim_end();
+            if trimmed.len() < gap.len() {
+                for article in ["the", "The", "THE"] {
+                    if let Some(g) = trimmed.strip_suffix(article)
+                        && g.chars().next_back().is_none_or(|c| !c.is_alphanumeric())
+                    {
+                        gap = g;
+                        break;
+                    }
                 }
             }
         }

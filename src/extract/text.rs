@@ -79,6 +79,7 @@ pub(crate) fn blocks(text: &str) -> Vec<Block> {
     let hard_wrapped = is_hard_wrapped(text, &lines);
     let mut raw: Vec<(usize, usize)> = Vec::new();
     let mut current: Option<(usize, usize)> = None;
+    let mut previous_line = "";
     for &(s, e) in &lines {
         let line = &text[s..e];
         if line.trim().is_empty() {
@@ -89,8 +90,10 @@ pub(crate) fn blocks(text: &str) -> Vec<Block> {
         }
         let (ts, te) = trim_range(text, s, e);
         let starts_item = starts_with_bullet(&text[ts..te]);
+        let joins = !starts_item && (hard_wrapped || continues(previous_line, &text[ts..te]));
+        previous_line = &text[ts..te];
         match current {
-            Some((bs, _)) if hard_wrapped && !starts_item => current = Some((bs, te)),
+            Some((bs, _)) if joins => current = Some((bs, te)),
             Some(b) => {
                 raw.push(b);
                 current = Some((ts, te));
@@ -157,6 +160,28 @@ fn starts_with_bullet(line: &str) -> bool {
 
 /// Hard-wrapped text (lines cut at ~70 columns inside paragraphs) is read paragraph-wise;
 /// otherwise every line is its own block, as web pages put one paragraph on a line.
+/// Words a sentence does not end on: a line ending with one is cut mid-sentence.
+const OPEN_ENDINGS: &[&str] = &[
+    "a", "an", "the", "of", "to", "on", "in", "into", "for", "and", "or", "with", "from", "by",
+    "at", "as", "than", "its", "their", "his", "her", "our", "that", "which", "is", "are", "was",
+    "were", "has", "have", "had", "be", "been", "will", "would", "about", "over", "under",
+];
+
+/// Whether `next` plainly continues the sentence `line` left open, in a text that is not
+/// hard-wrapped as a whole (a short article, one wrapped paragraph among long lines): the
+/// line has no closing punctuation and either ends on a word no sentence ends on ("to the")
+/// or the next line starts in lowercase ("... tariffs on\npause ..."). Headlines and
+/// chrome lines end open too, but are followed by a capital, so they stay apart.
+fn continues(line: &str, next: &str) -> bool {
+    let line = line.trim_end();
+    if line.is_empty() || line.ends_with(['.', '!', '?', ':', ';', '"', '”', ')']) {
+        return false;
+    }
+    let starts_lower = next.chars().next().is_some_and(char::is_lowercase);
+    let last_word = line.rsplit(char::is_whitespace).next().unwrap_or("").to_ascii_lowercase();
+    starts_lower || OPEN_ENDINGS.contains(&last_word.as_str())
+}
+
 fn is_hard_wrapped(text: &str, lines: &[(usize, usize)]) -> bool {
     let mut followed = 0usize;
     let mut wrapped = 0usize;
@@ -502,5 +527,24 @@ mod tests {
     fn hard_wrapped_paragraphs_join() {
         let text = "The United States imposed a tariff of twenty-nine percent on goods\nfrom Pakistan last week, officials in Islamabad said on Monday in a\nstatement released to reporters in the capital city of the country.\n";
         assert_eq!(split(text).len(), 1);
+    }
+
+    #[test]
+    fn a_short_wrapped_sentence_joins_but_a_headline_stays_apart() {
+        // One long line: the text as a whole is not hard-wrapped, only two sentences are.
+        let long = "Officials from both countries met in Washington on Monday to discuss trade, minerals and migration, and agreed to meet again.";
+        let text = format!(
+            "Tariff talks resume\n{long}\nThe call followed a sweeping 10% baseline tariff on all imports to the\nUnited States. Many countries face more, ending the\npause for some.\n"
+        );
+        let parts = split(&text);
+        assert_eq!(
+            parts,
+            [
+                // The headline stays apart (and, not being prose, gives no sentence).
+                long,
+                "The call followed a sweeping 10% baseline tariff on all imports to the\nUnited States.",
+                "Many countries face more, ending the\npause for some."
+            ]
+        );
     }
 }

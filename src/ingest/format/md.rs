@@ -56,55 +56,81 @@ fn unquote(v: &str) -> &str {
 }
 
 /// Removes the Markdown that would get in the way of reading sentences: heading marks,
-/// emphasis, link targets and images, quote and list markers.
+/// emphasis, link targets and images, quote and list markers. Lines of one paragraph are
+/// joined with a space, because in Markdown a single line break inside a paragraph is only
+/// a soft wrap; headings, list items and quotes stay lines of their own.
 fn strip_markup(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
+    let mut in_paragraph = false;
     for line in body.lines() {
-        let mut l = line.trim_start();
-        l = l.trim_start_matches('#').trim_start();
+        let raw = line.trim_start();
+        if raw.is_empty() {
+            out.push('\n');
+            in_paragraph = false;
+            continue;
+        }
+        let starts_block = raw.starts_with('#')
+            || raw.starts_with('>')
+            || raw.starts_with('|')
+            || raw.starts_with("```")
+            || ["- ", "* ", "+ "].iter().any(|m| raw.starts_with(m))
+            || raw
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if in_paragraph && !starts_block {
+            // Replace the line break just written with a space: the same paragraph goes on.
+            if out.ends_with('\n') {
+                out.pop();
+                out.push(' ');
+            }
+        }
+        let mut l = raw.trim_start_matches('#').trim_start();
         for marker in ["> ", "- ", "* ", "+ "] {
             if let Some(rest) = l.strip_prefix(marker) {
                 l = rest;
             }
         }
-        let mut chars = l.char_indices().peekable();
-        let bytes = l.as_bytes();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '*' | '`' => {}
-                '_' if bytes.get(i + 1) == Some(&b'_')
-                    || i == 0
-                    || bytes.get(i.wrapping_sub(1)) == Some(&b' ') => {}
-                '!' if bytes.get(i + 1) == Some(&b'[') => {
-                    // An image: drop it whole, alt text included.
-                    skip_link(&mut chars);
-                }
-                '[' => {
-                    // Keep a link's text, drop its target.
-                    let mut text = String::new();
-                    let mut closed = false;
-                    for (_, c) in chars.by_ref() {
-                        if c == ']' {
-                            closed = true;
-                            break;
-                        }
-                        text.push(c);
-                    }
-                    out.push_str(&text);
-                    if closed && chars.peek().map(|(_, c)| *c) == Some('(') {
-                        for (_, c) in chars.by_ref() {
-                            if c == ')' {
-                                break;
-                            }
-                        }
-                    }
-                }
-                _ => out.push(c),
-            }
-        }
+        strip_inline(l, &mut out);
         out.push('\n');
+        // A heading ends at its line; anything else may continue on the next one.
+        in_paragraph = !raw.starts_with('#');
     }
     out
+}
+
+/// Emphasis markers dropped, link text kept without its target, images dropped.
+fn strip_inline(l: &str, out: &mut String) {
+    let mut chars = l.char_indices().peekable();
+    let bytes = l.as_bytes();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '*' | '`' => {}
+            '_' if bytes.get(i + 1) == Some(&b'_')
+                || i == 0
+                || bytes.get(i.wrapping_sub(1)) == Some(&b' ') => {}
+            '!' if bytes.get(i + 1) == Some(&b'[') => skip_link(&mut chars),
+            '[' => {
+                let mut text = String::new();
+                let mut closed = false;
+                for (_, c) in chars.by_ref() {
+                    if c == ']' {
+                        closed = true;
+                        break;
+                    }
+                    text.push(c);
+                }
+                out.push_str(&text);
+                if closed && chars.peek().map(|(_, c)| *c) == Some('(') {
+                    for (_, c) in chars.by_ref() {
+                        if c == ')' {
+                            break;
+                        }
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
 }
 
 fn skip_link(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
@@ -141,6 +167,17 @@ mod tests {
     fn links_keep_text_and_images_go() {
         let p = parse("See [the notice](https://x.y/z) ![chart](c.png) now.");
         assert_eq!(p.text, "See the notice  now.\n");
+    }
+
+    #[test]
+    fn soft_wrapped_paragraph_lines_are_joined_but_blocks_stay_lines() {
+        let p = parse(
+            "# Deal\nThe US cut its tariff on Pakistani goods from 29% to 19%, ending the\npause on\nreciprocal tariffs.\n\n- first item\n- second\n\nNext paragraph.\n",
+        );
+        assert_eq!(
+            p.text,
+            "Deal\nThe US cut its tariff on Pakistani goods from 29% to 19%, ending the pause on reciprocal tariffs.\n\nfirst item\nsecond\n\nNext paragraph.\n"
+        );
     }
 
     #[test]
