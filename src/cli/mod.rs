@@ -114,12 +114,4 @@ impl Output {
     }
 }
 
-/// At most `n` characters of `s`, with an ellipsis when cut.
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+use crate::deliver::truncate as clip;

@@ -64,7 +64,9 @@ fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
+/// At most `max_chars` characters of `s`, with an ellipsis when cut. Also used by the CLI's
+/// tables, so every shortened quote looks the same.
+pub(crate) fn truncate(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {
         return s.to_string();
     }

@@ -12,6 +12,7 @@
 //! `factwatch inbox`).
 
 mod body;
+pub(crate) use body::truncate;
 mod http;
 mod inbox;
 mod retry;
