@@ -20,3 +20,7 @@ mod rules;
 mod deliver;
 // SIGKILL at random moments: no alert lost, duplicates keep their id.
 mod crash;
+// Running as a service: SIGTERM mid-burst, SIGHUP reloads, health and metrics, systemd notify, logs.
+mod service;
+// A hostile folder: oversize, binary, Latin-1, symlink loops, FIFOs, races, overflow, a vanishing root.
+mod hostile;

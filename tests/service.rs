@@ -1,0 +1,508 @@
+//! The daemon as a service: SIGTERM in the middle of a burst leaves every article whole and
+//! loses no alert; SIGHUP applies a good config and keeps the running one on a bad one;
+//! `/healthz`, `/readyz` and `/metrics` scraped over HTTP; what it tells systemd (READY,
+//! STATUS, WATCHDOG, RELOADING, STOPPING); JSON logs that name their files and never a
+//! secret; and an idle daemon that uses no CPU.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::support::daemon::{Workspace, eventually};
+use crate::support::receiver::{Receiver, Reply, assert_signed};
+use crate::support::service::{free_port, http_get, runtime};
+
+const SECRET: &str = "whsec_dGVzdC1zZWNyZXQtZm9yLWZhY3R3YXRjaA==";
+const OTHER_SECRET: &str = "whsec_c2Vjb25kLXJlY2VpdmVyLXNlY3JldC0xMjM0NTY=";
+const WAIT: Duration = Duration::from_secs(20);
+
+const APRIL: &str = "---\ndate: 2025-04-08\n---\nThe U.S. imposed a 29% tariff on Pakistani goods, officials in Washington said on Tuesday.\n";
+const JULY_CUT: &str = "---\ndate: 2025-07-31\n---\nThe United States cut its tariff on Pakistani goods to 19% under a new trade deal.\n";
+const AUGUST_CUT: &str = "---\ndate: 2025-08-20\n---\nThe United States cut its tariff on Pakistani goods to 15% after a second round of talks.\n";
+const SEPTEMBER_CUT: &str = "---\ndate: 2025-09-15\n---\nThe United States cut its tariff on Pakistani goods to 12% in a further step.\n";
+
+/// Countries with a demonym the trade pack knows, for distinct keys.
+const COUNTRIES: &[&str] = &[
+    "Pakistani",
+    "Chinese",
+    "Vietnamese",
+    "Indian",
+    "Canadian",
+    "Mexican",
+    "Brazilian",
+    "Japanese",
+    "Korean",
+    "Thai",
+];
+
+/// `n` articles, one a day, cycling through the countries with a new rate each round, so
+/// each one changes a figure (a `fact.new` or `fact.changed` alert).
+fn burst(n: usize) -> Vec<(String, String)> {
+    let mut day = jiff::civil::date(2020, 1, 1);
+    (0..n)
+        .map(|i| {
+            let c = COUNTRIES[i % COUNTRIES.len()];
+            let rate = 5 + (i / COUNTRIES.len()) % 60;
+            let name = format!("{day}-{}-{i:04}.md", c.to_lowercase());
+            let text = format!(
+                "---\ndate: {day}\n---\nThe United States set a {rate}% tariff on {c} goods, the trade office said in notice {i}.\n"
+            );
+            day = day.tomorrow().expect("date");
+            (name, text)
+        })
+        .collect()
+}
+
+/// Checks that the database is whole: SQLite's integrity check passes, every recorded
+/// article has exactly the claims its row counts, every alert event has its outbox row,
+/// and no outbox row points at a missing event. Returns (articles, events, pending rows).
+fn assert_whole(ws: &Workspace) -> (usize, usize, usize) {
+    let db = ws.open_db();
+    let integrity: String =
+        db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check");
+    assert_eq!(integrity, "ok");
+    let mut stmt = db
+        .prepare(
+            "SELECT a.path, a.claim_count, (SELECT count(*) FROM claims c WHERE c.path = a.path)
+             FROM articles a WHERE a.duplicate_of IS NULL",
+        )
+        .expect("prepare");
+    let rows: Vec<(String, i64, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for (path, counted, stored) in &rows {
+        assert_eq!(counted, stored, "{path}: claim_count says {counted}, {stored} claim rows");
+        assert_eq!(*stored, 1, "{path}: each burst article states one figure");
+    }
+    let orphans: i64 = db
+        .query_row(
+            "SELECT count(*) FROM events e WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_seq = e.seq)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("events without outbox rows");
+    assert_eq!(orphans, 0, "every alert event has its outbox row");
+    let dangling: i64 = db
+        .query_row(
+            "SELECT count(*) FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.seq = o.event_seq)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("outbox rows without events");
+    assert_eq!(dangling, 0, "every outbox row has its event");
+    let count = |sql: &str| -> usize {
+        let n: i64 = db.query_row(sql, [], |r| r.get(0)).expect(sql);
+        usize::try_from(n).expect("count")
+    };
+    (
+        rows.len(),
+        count("SELECT count(*) FROM events"),
+        count("SELECT count(*) FROM outbox WHERE state = 'pending'"),
+    )
+}
+
+fn event_ids(ws: &Workspace) -> BTreeSet<String> {
+    let db = ws.open_db();
+    let mut stmt = db.prepare("SELECT id FROM events").expect("prepare");
+    stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("ids")
+}
+
+#[test]
+fn sigterm_during_a_burst_leaves_no_article_half_recorded_and_loses_no_alert() {
+    const N: usize = 500;
+    let rt = runtime();
+    // A receiver a little slow to answer, so alerts are still pending when SIGTERM comes.
+    let rx = rt.block_on(Receiver::start([Reply::status(200).after(Duration::from_millis(5))]));
+    let ws = Workspace::new(Some(rx.url("/").as_str()), Some(SECRET), "", "");
+    let daemon = ws.start(&[]);
+    for (name, text) in burst(N) {
+        ws.write(&name, &text);
+    }
+    eventually(WAIT, "100 articles recorded", || {
+        (daemon.records("article recorded").len() >= 100).then_some(())
+    });
+    let (status, took) = daemon.stop();
+    assert!(status.success(), "SIGTERM exits 0, got {status}");
+    assert!(took < Duration::from_secs(5), "stopped in {took:?}");
+    let (articles, events, pending) = assert_whole(&ws);
+    assert!(articles < N, "SIGTERM landed mid-burst ({articles} of {N} were recorded)");
+    assert!(events >= articles, "each recorded article queued its alert ({events} events)");
+    println!("stopped after {articles} of {N} articles, {events} alerts, {pending} pending");
+
+    // The restart catches up on the rest and delivers every alert exactly once.
+    let mut daemon = ws.start(&[]);
+    daemon.wait_for_record("starting", "mode", "catch-up", WAIT);
+    eventually(Duration::from_secs(60), "every article recorded", || {
+        (ws.live_articles() == N).then_some(())
+    });
+    let ids = event_ids(&ws);
+    rt.block_on(rx.wait_for(ids.len(), Duration::from_secs(60)));
+    std::thread::sleep(Duration::from_millis(300));
+    let got = rx.requests();
+    let mut per_id: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &got {
+        *per_id.entry(r.id().to_string()).or_default() += 1;
+    }
+    assert_signed(&got[0], SECRET);
+    assert_eq!(per_id.keys().cloned().collect::<BTreeSet<_>>(), ids, "every alert arrived");
+    let twice: Vec<_> = per_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "alerts delivered more than once: {twice:?}");
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let (articles, _, pending) = assert_whole(&ws);
+    assert_eq!((articles, pending), (N, 0));
+}
+
+#[test]
+fn sighup_applies_a_good_config_and_keeps_the_running_one_on_a_bad_one() {
+    let rt = runtime();
+    let first = rt.block_on(Receiver::start([200]));
+    let second = rt.block_on(Receiver::start([200]));
+    let ws = Workspace::new(Some(first.url("/").as_str()), Some(SECRET), "", "");
+    let mut daemon = ws.start(&[]);
+    ws.write("2025-04-08-tariff.md", APRIL);
+    rt.block_on(first.wait_for(1, WAIT));
+
+    // A good config adds a second webhook: the next alert reaches both.
+    let second_hook = format!(
+        "[[webhook]]\nname = \"second\"\nurl = \"{}\"\nsecret = \"{OTHER_SECRET}\"\n",
+        second.url("/")
+    );
+    ws.write_config(Some(first.url("/").as_str()), Some(SECRET), "", &second_hook);
+    daemon.signal("HUP");
+    daemon.wait_for_record("configuration reloaded", "webhooks", "2", WAIT);
+    ws.write("2025-07-31-deal.md", JULY_CUT);
+    let a = rt.block_on(first.wait_for(2, WAIT));
+    let b = rt.block_on(second.wait_for(1, WAIT));
+    assert_eq!(a[1].id(), b[0].id(), "the same alert");
+    assert_eq!(b[0].json()["data"]["current"]["value"], 19.0);
+    assert_signed(&a[1], SECRET);
+    assert_signed(&b[0], OTHER_SECRET);
+
+    // A bad value: rejected with the setting named; both webhooks keep getting alerts.
+    ws.write_config(
+        Some(first.url("/").as_str()),
+        Some(SECRET),
+        "timezone = \"Mars/Olympus_Mons\"",
+        &second_hook,
+    );
+    daemon.signal("HUP");
+    let rejected = eventually(WAIT, "the reload to be rejected", || {
+        daemon.records("reload rejected; keeping the running configuration").into_iter().next()
+    });
+    let error = rejected["error"].as_str().expect("an error field");
+    assert!(error.starts_with("setting `timezone`: \"Mars/Olympus_Mons\""), "{error}");
+
+    // A malformed secret: rejected naming the webhook, and the secret is not logged.
+    let bad_secret = "whsec_not*base64*at*all";
+    ws.write_config(Some(first.url("/").as_str()), Some(bad_secret), "", &second_hook);
+    daemon.signal("HUP");
+    eventually(WAIT, "the second reload to be rejected", || {
+        (daemon.records("reload rejected; keeping the running configuration").len() == 2)
+            .then_some(())
+    });
+    let errors: Vec<String> = daemon
+        .records("reload rejected; keeping the running configuration")
+        .iter()
+        .map(|r| r["error"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(errors[1].starts_with("setting `webhook[0] (test).secret`: "), "{}", errors[1]);
+    assert!(!daemon.log().contains("not*base64"), "the rejected secret is not logged");
+
+    ws.write("2025-08-20-second-cut.md", AUGUST_CUT);
+    let a = rt.block_on(first.wait_for(3, WAIT));
+    let b = rt.block_on(second.wait_for(2, WAIT));
+    assert_eq!(a[2].id(), b[1].id());
+    assert_eq!(a[2].json()["data"]["current"]["value"], 15.0);
+    assert_eq!(daemon.records("configuration reloaded").len(), 1, "only the good one applied");
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
+/// Samples of the Prometheus text format: `name{labels}` -> value, with a check that each
+/// sample belongs to a family declared by `# TYPE`.
+fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
+    let mut types: BTreeMap<String, String> = BTreeMap::new();
+    let mut samples = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("# TYPE name kind");
+            assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
+            types.insert(name.to_string(), kind.to_string());
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        assert!(!line.starts_with('#'), "unexpected comment: {line}");
+        let (series, value) = line.rsplit_once(' ').expect("a sample is `series value`");
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
+        let name = series.split('{').next().expect("name");
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|s| {
+                name.strip_suffix(s).filter(|f| types.get(*f).is_some_and(|k| k == "histogram"))
+            })
+            .unwrap_or(name);
+        assert!(types.contains_key(family), "sample without # TYPE: {line}");
+        if let Some(labels) = series.strip_prefix(name)
+            && !labels.is_empty()
+        {
+            assert!(labels.starts_with('{') && labels.ends_with('}'), "labels: {line}");
+        }
+        assert!(samples.insert(series.to_string(), value).is_none(), "duplicate: {line}");
+    }
+    samples
+}
+
+/// Checks a histogram's buckets are cumulative and end in `+Inf` == `_count`; returns the count.
+fn histogram_count(m: &BTreeMap<String, f64>, name: &str) -> f64 {
+    let buckets: Vec<(f64, f64)> = m
+        .iter()
+        .filter_map(|(k, v)| {
+            let le = k.strip_prefix(&format!("{name}_bucket{{le=\""))?.strip_suffix("\"}")?;
+            Some((if le == "+Inf" { f64::INFINITY } else { le.parse().expect("le") }, *v))
+        })
+        .collect();
+    let mut sorted = buckets.clone();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(sorted.len() > 2, "{name} has buckets");
+    assert!(sorted.windows(2).all(|w| w[0].1 <= w[1].1), "{name} buckets are cumulative");
+    let count = m[&format!("{name}_count")];
+    assert_eq!(sorted.last().map(|b| b.1), Some(count), "{name}: +Inf == _count");
+    assert!(m.contains_key(&format!("{name}_sum")));
+    count
+}
+
+fn scrape(addr: SocketAddr) -> BTreeMap<String, f64> {
+    let r = http_get(addr, "/metrics").expect("the metrics endpoint answers");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4"));
+    parse_prometheus(&r.body)
+}
+
+#[test]
+fn health_readiness_and_metrics_answer_over_http() {
+    const N: usize = 600;
+    let rt = runtime();
+    let rx = rt.block_on(Receiver::start([200]));
+    let port = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let ws = Workspace::new(
+        Some(rx.url("/").as_str()),
+        Some(SECRET),
+        "",
+        &format!("[http]\nlisten = \"{addr}\""),
+    );
+    // A folder big enough that the catch-up is still running when the first probe lands:
+    // one fact (the PK tariff), stated again and again.
+    let mut day = jiff::civil::date(2023, 1, 1);
+    for i in 0..N {
+        ws.write(
+            &format!("{day}-pk-{i:04}.md"),
+            &format!("---\ndate: {day}\n---\nThe U.S. keeps a 29% tariff on Pakistani goods, notice {i} said.\n"),
+        );
+        day = day.tomorrow().expect("date");
+    }
+    let mut daemon = ws.spawn(&[]);
+    let first = eventually(WAIT, "the health endpoint to answer", || http_get(addr, "/readyz"));
+    assert_eq!(
+        (first.status, first.body.as_str()),
+        (503, "catching up\n"),
+        "not ready during the catch-up"
+    );
+    let alive = http_get(addr, "/healthz").expect("healthz");
+    assert_eq!((alive.status, alive.body.as_str()), (200, "ok\n"), "alive during the catch-up");
+    daemon.wait_for_log("\"watching\"", Duration::from_secs(60));
+    let ready = http_get(addr, "/readyz").expect("readyz");
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready\n"));
+
+    let m = scrape(addr);
+    let get = |m: &BTreeMap<String, f64>, k: &str| *m.get(k).unwrap_or_else(|| panic!("no {k}"));
+    assert_eq!(get(&m, "factwatch_articles_total{outcome=\"ingested\"}"), N as f64);
+    assert_eq!(get(&m, "factwatch_articles_total{outcome=\"skipped\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_articles_total{outcome=\"failed\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_claims_extracted_total"), N as f64);
+    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.new\"}"), 1.0);
+    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.changed\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_facts"), 1.0);
+    assert_eq!(get(&m, "factwatch_ready"), 1.0);
+    assert_eq!(get(&m, "factwatch_rescans_total"), 1.0, "the catch-up");
+    assert_eq!(get(&m, "factwatch_alerts_delivered_total"), 0.0);
+    assert_eq!(get(&m, "factwatch_last_delivery_timestamp_seconds"), 0.0);
+    assert_eq!(histogram_count(&m, "factwatch_delivery_latency_seconds"), 0.0);
+
+    // One real change, one binary file, one copy of a known article.
+    ws.write("2025-07-31-deal.md", JULY_CUT);
+    ws.write("broken.md", "\u{0}\u{1}\u{2}binary\u{0}");
+    std::fs::copy(ws.articles.join("2023-01-01-pk-0000.md"), ws.articles.join("copy.md"))
+        .expect("copy");
+    rt.block_on(rx.wait_for(1, WAIT));
+    let m = eventually(WAIT, "the delivery to be counted", || {
+        let m = scrape(addr);
+        (m.get("factwatch_alerts_delivered_total") == Some(&1.0)
+            && m.get("factwatch_articles_total{outcome=\"skipped\"}") == Some(&1.0)
+            && m.get("factwatch_articles_total{outcome=\"failed\"}") == Some(&1.0))
+        .then_some(m)
+    });
+    assert_eq!(get(&m, "factwatch_articles_total{outcome=\"ingested\"}"), (N + 1) as f64);
+    assert_eq!(get(&m, "factwatch_claims_extracted_total"), (N + 1) as f64);
+    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.changed\"}"), 1.0);
+    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.deadline_changed\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.expired\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_failed_total"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_dead_total"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_pending"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_dead"), 0.0);
+    assert_eq!(histogram_count(&m, "factwatch_delivery_latency_seconds"), 1.0);
+    assert_eq!(histogram_count(&m, "factwatch_file_to_enqueue_seconds"), 1.0);
+    let last = get(&m, "factwatch_last_delivery_timestamp_seconds");
+    let now = jiff::Timestamp::now().as_second() as f64;
+    assert!((now - last).abs() < 60.0, "last delivery {last} is about now ({now})");
+    assert_eq!(http_get(addr, "/nope").map(|r| r.status), Some(404));
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    assert!(http_get(addr, "/healthz").is_none(), "the endpoint stops with the daemon");
+}
+
+#[test]
+fn a_health_port_in_use_fails_the_start_naming_the_setting() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let ws = Workspace::new(None, None, "", &format!("[http]\nlisten = \"{addr}\""));
+    let mut daemon = ws.spawn(&[]);
+    let status = daemon.wait_exit(WAIT).expect("the daemon exits");
+    assert!(!status.success());
+    assert!(
+        daemon.log().contains(&format!("setting `http.listen`: cannot listen on {addr}")),
+        "{}",
+        daemon.log()
+    );
+}
+
+/// Messages about one file: each of these log lines must name it.
+const FILE_MESSAGES: &[&str] = &[
+    "article recorded",
+    "alert queued",
+    "skipped",
+    "unchanged",
+    "same content as another article; counted once",
+    "file deleted; its facts stay, the deletion is noted in history",
+    "not valid UTF-8; decoded as windows-1252 (detected)",
+    "processing failed",
+];
+
+#[test]
+fn logs_are_json_under_systemd_name_their_files_and_never_show_a_secret() {
+    let rt = runtime();
+    let rx = rt.block_on(Receiver::start([200]));
+    let ws = Workspace::new(Some(rx.url("/").as_str()), Some(SECRET), "", "");
+    ws.write("2025-04-08-tariff.md", APRIL);
+    // No --log-format: under systemd (JOURNAL_STREAM set) the default is JSON.
+    let mut cmd = ws.run_command(&[], &[]);
+    cmd.env("JOURNAL_STREAM", "8:12345");
+    let mut daemon = ws.spawn_command(cmd);
+    daemon.wait_for_log("\"watching\"", WAIT);
+    ws.write("2025-07-31-deal.md", JULY_CUT);
+    ws.write("binary.md", "\u{0}\u{0}\u{7f}ELF");
+    ws.write("copy.md", JULY_CUT);
+    rt.block_on(rx.wait_for(1, WAIT));
+    daemon.wait_for_record("skipped", "path", "binary.md", WAIT);
+    daemon.wait_for_record(
+        "same content as another article; counted once",
+        "path",
+        "copy.md",
+        WAIT,
+    );
+    std::fs::remove_file(ws.articles.join("copy.md")).expect("rm");
+    daemon.wait_for_record(
+        "file deleted; its facts stay, the deletion is noted in history",
+        "path",
+        "copy.md",
+        WAIT,
+    );
+    let log_path = daemon.log_path().to_path_buf();
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+
+    let log = std::fs::read_to_string(log_path).expect("log");
+    let mut about_files = 0;
+    for line in log.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        for field in ["timestamp", "level", "message", "target"] {
+            assert!(v[field].is_string(), "{field} missing: {line}");
+        }
+        let message = v["message"].as_str().unwrap_or("");
+        if FILE_MESSAGES.contains(&message) {
+            about_files += 1;
+            let path = v["path"].as_str().unwrap_or("");
+            assert!(path.starts_with(&ws.articles.display().to_string()), "no path: {line}");
+        }
+    }
+    assert!(about_files >= 6, "{about_files} lines about files");
+    let b64 = SECRET.trim_start_matches("whsec_");
+    assert!(!log.contains(b64), "the webhook secret appears in the log");
+
+    // check-config prints the effective settings with the secret masked.
+    let out = ws.factwatch(&["check-config"]);
+    assert!(out.status.success());
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("***") && !shown.contains(b64), "{shown}");
+}
+
+#[test]
+fn logs_are_human_lines_by_default_off_systemd_and_follow_rust_log() {
+    let ws = Workspace::new(None, None, "", "");
+    let mut cmd = ws.run_command(&[], &[]);
+    cmd.env("RUST_LOG", "warn");
+    let mut daemon = ws.spawn_command(cmd);
+    // Nothing at info is written with RUST_LOG=warn; a skipped file is a warning.
+    std::thread::sleep(Duration::from_millis(500));
+    ws.write("binary.md", "\u{0}\u{0}\u{0}");
+    daemon.wait_for_log("skipped", WAIT);
+    let log_path = daemon.log_path().to_path_buf();
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let log = std::fs::read_to_string(log_path).expect("log");
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        assert!(serde_json::from_str::<serde_json::Value>(line).is_err(), "not JSON: {line}");
+        assert!(!line.contains(" INFO "), "RUST_LOG=warn hides info: {line}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("WARN") && l.contains("skipped") && l.contains("binary.md")),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_idle_daemon_uses_almost_no_cpu() {
+    let rt = runtime();
+    let rx = rt.block_on(Receiver::start([200]));
+    let port = free_port();
+    let ws = Workspace::new(
+        Some(rx.url("/").as_str()),
+        Some(SECRET),
+        "",
+        &format!("[http]\nlisten = \"127.0.0.1:{port}\""),
+    );
+    ws.write("2025-04-08-tariff.md", APRIL);
+    let mut daemon = ws.start(&[]);
+    ws.write("2025-09-15-cut.md", SEPTEMBER_CUT);
+    rt.block_on(rx.wait_for(1, WAIT));
+    daemon.wait_for_record("article recorded", "path", "2025-09-15-cut.md", WAIT);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = daemon.cpu_time();
+    std::thread::sleep(Duration::from_secs(3));
+    let used = daemon.cpu_time() - before;
+    println!("idle for 3 s: {used:?} of CPU");
+    assert!(used < Duration::from_millis(100), "an idle daemon used {used:?} of CPU in 3 s");
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
