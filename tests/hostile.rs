@@ -271,4 +271,3 @@ fn the_watched_folder_deleted_and_recreated_is_watched_again_without_a_busy_loop
     );
     c.still_fine().stop();
 }
-

@@ -221,6 +221,23 @@ fn sighup_applies_a_good_config_and_keeps_the_running_one_on_a_bad_one() {
     assert!(status.success());
 }
 
+#[test]
+fn sighup_during_the_catch_up_is_applied_once_it_is_done() {
+    let ws = Workspace::new(None, None, "", "");
+    for (name, text) in burst(1500) {
+        ws.write(&name, &text);
+    }
+    let mut daemon = ws.spawn(&[]);
+    daemon.wait_for_log("\"article recorded\"", WAIT);
+    daemon.signal("HUP");
+    daemon.wait_for_log("\"watching\"", Duration::from_secs(60));
+    daemon.wait_for_record("configuration reloaded", "webhooks", "0", WAIT);
+    assert!(daemon.try_wait().is_none(), "SIGHUP does not end the daemon");
+    assert_eq!(ws.live_articles(), 1500);
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
 /// Samples of the Prometheus text format: `name{labels}` -> value, with a check that each
 /// sample belongs to a family declared by `# TYPE`.
 fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {

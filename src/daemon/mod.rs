@@ -65,6 +65,10 @@ pub async fn run(
     options: RunOptions,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    // SIGHUP's default action ends the process, so the handler goes in before anything
+    // slow: a reload asked for during a long catch-up waits for it instead of killing it.
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("installing the SIGHUP handler")?;
     let clock = options.now.map_or_else(Clock::system, Clock::starting_at);
     let root = config.watch_dir.clone();
     anyhow::ensure!(
@@ -125,15 +129,21 @@ pub async fn run(
             tracing::info!("shutdown requested");
             Ok(())
         }
-        r = daemon.work(bootstrap, ready) => r,
+        r = daemon.work(bootstrap, ready, hangup) => r,
     };
     daemon.stop(cancel, background).await?;
     result
 }
 
 impl Daemon {
-    /// Catches up on the folder, then watches it until cancelled.
-    async fn work(&mut self, bootstrap: Option<i64>, ready: Arc<AtomicBool>) -> anyhow::Result<()> {
+    /// Catches up on the folder, then watches it until cancelled. A SIGHUP that arrives
+    /// during the catch-up is kept by `hangup` and applied once it is done.
+    async fn work(
+        &mut self,
+        bootstrap: Option<i64>,
+        ready: Arc<AtomicBool>,
+        mut hangup: tokio::signal::unix::Signal,
+    ) -> anyhow::Result<()> {
         // Watch first, then scan: a file written during the scan is seen either way.
         let mut watcher = Some(self.start_watcher()?);
         let policy = match bootstrap {
@@ -158,8 +168,6 @@ impl Daemon {
         systemd::ready(&self.status_line().await);
         tracing::info!(path = %self.root.display(), "watching");
 
-        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .context("installing the SIGHUP handler")?;
         let mut rescan = interval(self.config.ingest.rescan_interval);
         let mut status = interval(STATUS_EVERY);
         let mut watchdog = interval(systemd::watchdog_interval().unwrap_or(Duration::ZERO));
