@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::support::daemon::{Workspace, eventually};
 use crate::support::receiver::{Receiver, Reply, assert_signed};
-use crate::support::service::{free_port, http_get, runtime};
+use crate::support::service::{NotifySocket, free_port, http_get, runtime};
 
 const SECRET: &str = "whsec_dGVzdC1zZWNyZXQtZm9yLWZhY3R3YXRjaA==";
 const OTHER_SECRET: &str = "whsec_c2Vjb25kLXJlY2VpdmVyLXNlY3JldC0xMjM0NTY=";
@@ -397,6 +397,45 @@ fn a_health_port_in_use_fails_the_start_naming_the_setting() {
         "{}",
         daemon.log()
     );
+}
+
+#[test]
+fn it_tells_systemd_ready_status_watchdog_reloading_and_stopping() {
+    let ws = Workspace::new(None, None, "", "");
+    ws.write("2025-04-08-tariff.md", APRIL);
+    let mut sock = NotifySocket::bind(ws.dir.path());
+    let mut cmd = ws.run_command(&[], &["--log-format", "json"]);
+    cmd.env("NOTIFY_SOCKET", &sock.path).env("WATCHDOG_USEC", "400000");
+    let mut daemon = ws.spawn_command(cmd);
+    let ready = sock.wait_for("READY=1", WAIT);
+    assert_eq!(
+        ready,
+        format!("READY=1\nSTATUS=watching {}, 1 facts, 0 pending alerts\n", ws.articles.display())
+    );
+    daemon.wait_for_log("\"watching\"", WAIT);
+
+    // Watchdog pings every 200 ms (half of WATCHDOG_USEC).
+    std::thread::sleep(Duration::from_millis(1500));
+    let pings: Vec<Instant> =
+        sock.messages().into_iter().filter(|(_, m)| m == "WATCHDOG=1\n").map(|(t, _)| t).collect();
+    assert!(pings.len() >= 5, "{} watchdog pings in 1.5 s", pings.len());
+    let gap = pings.windows(2).map(|w| w[1] - w[0]).max().expect("gaps");
+    assert!(gap < Duration::from_millis(400), "a watchdog gap of {gap:?}");
+
+    // A reload says RELOADING (with the monotonic time systemd 253+ requires), then READY.
+    daemon.signal("HUP");
+    let reloading = sock.wait_for("RELOADING=1", WAIT);
+    assert!(reloading.contains("\nMONOTONIC_USEC="), "{reloading:?}");
+    let before = sock.messages().len();
+    eventually(WAIT, "READY after the reload", || {
+        sock.messages()[before..]
+            .iter()
+            .any(|(_, m)| m.starts_with("READY=1\nSTATUS=watching"))
+            .then_some(())
+    });
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    assert!(sock.messages().iter().any(|(_, m)| m == "STOPPING=1\n"), "STOPPING on SIGTERM");
 }
 
 /// Messages about one file: each of these log lines must name it.

@@ -22,9 +22,14 @@ pub(crate) fn status(status: &str) {
     send(&[NotifyState::Status(status)]);
 }
 
-/// A configuration reload begins.
+/// A configuration reload begins. systemd 253 and later expect the monotonic time of the
+/// request with RELOADING=1 (and `Type=notify-reload` fails the reload without it); older
+/// ones ignore the extra field.
 pub(crate) fn reloading() {
-    send(&[NotifyState::Reloading]);
+    match NotifyState::monotonic_usec_now() {
+        Ok(now) => send(&[NotifyState::Reloading, now]),
+        Err(_) => send(&[NotifyState::Reloading]),
+    }
 }
 
 /// The daemon is shutting down.
