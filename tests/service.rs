@@ -403,7 +403,7 @@ fn a_health_port_in_use_fails_the_start_naming_the_setting() {
 fn it_tells_systemd_ready_status_watchdog_reloading_and_stopping() {
     let ws = Workspace::new(None, None, "", "");
     ws.write("2025-04-08-tariff.md", APRIL);
-    let mut sock = NotifySocket::bind(ws.dir.path());
+    let sock = NotifySocket::bind(ws.dir.path());
     let mut cmd = ws.run_command(&[], &["--log-format", "json"]);
     cmd.env("NOTIFY_SOCKET", &sock.path).env("WATCHDOG_USEC", "400000");
     let mut daemon = ws.spawn_command(cmd);
@@ -436,6 +436,43 @@ fn it_tells_systemd_ready_status_watchdog_reloading_and_stopping() {
     let (status, _) = daemon.stop();
     assert!(status.success());
     assert!(sock.messages().iter().any(|(_, m)| m == "STOPPING=1\n"), "STOPPING on SIGTERM");
+}
+
+#[test]
+fn the_watchdog_keeps_pinging_through_a_long_scan() {
+    let ws = Workspace::new(None, None, "", "");
+    let outside = ws.dir.path().join("incoming");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    for (name, text) in burst(2000) {
+        std::fs::write(outside.join(name), text).expect("write");
+    }
+    let sock = NotifySocket::bind(ws.dir.path());
+    let mut cmd = ws.run_command(&[], &["--log-format", "json"]);
+    cmd.env("NOTIFY_SOCKET", &sock.path).env("WATCHDOG_USEC", "600000");
+    let mut daemon = ws.spawn_command(cmd);
+    sock.wait_for("READY=1", WAIT);
+    // A folder of 2000 articles moved in whole is one event and a scan of its own.
+    std::fs::rename(&outside, ws.articles.join("incoming")).expect("move the folder in");
+    daemon.wait_for_record("reading new and changed files", "files", "2000", WAIT);
+    let start = Instant::now();
+    eventually(Duration::from_secs(60), "the moved-in folder recorded", || {
+        (ws.live_articles() == 2000).then_some(())
+    });
+    let scan = start.elapsed();
+    let pings: Vec<Instant> = sock
+        .messages()
+        .into_iter()
+        .filter(|(t, m)| m == "WATCHDOG=1\n" && *t >= start)
+        .map(|(t, _)| t)
+        .collect();
+    let gaps = pings.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(scan);
+    println!("scan took {scan:?}, {} pings, longest gap {gaps:?}", pings.len());
+    assert!(
+        gaps < Duration::from_millis(600),
+        "a {gaps:?} gap in watchdog pings during a {scan:?} scan"
+    );
+    let (status, _) = daemon.stop();
+    assert!(status.success());
 }
 
 /// Messages about one file: each of these log lines must name it.

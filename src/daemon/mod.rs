@@ -57,6 +57,7 @@ struct Daemon {
     metrics: Arc<Metrics>,
     deliveries: Deliveries,
     next_deadline: Option<Timestamp>,
+    watchdog: systemd::Watchdog,
 }
 
 /// Runs the daemon until `shutdown` completes: catch up on the folder, then watch it.
@@ -118,6 +119,7 @@ pub async fn run(
         metrics,
         deliveries,
         next_deadline: None,
+        watchdog: systemd::Watchdog::from_env(),
     };
     tokio::pin!(shutdown);
     // The work is cancelled at its next await point when shutdown comes. That is safe at
@@ -170,13 +172,13 @@ impl Daemon {
 
         let mut rescan = interval(self.config.ingest.rescan_interval);
         let mut status = interval(STATUS_EVERY);
-        let mut watchdog = interval(systemd::watchdog_interval().unwrap_or(Duration::ZERO));
+        let mut watchdog = interval(self.watchdog.every().unwrap_or(Duration::ZERO));
         let mut root_poll = tokio::time::interval(ROOT_POLL);
         loop {
             let deadline = self.next_deadline;
             tokio::select! {
                 biased;
-                _ = watchdog.tick() => systemd::watchdog(),
+                _ = watchdog.tick() => self.watchdog.ping(),
                 ev = next_event(&mut watcher) => match ev {
                     Some(ev) => self.on_event(ev, &mut watcher).await,
                     None => {
@@ -459,6 +461,7 @@ impl Daemon {
         for path in ordered {
             self.process(path, Freshness::Read, policy, None).await;
             progress.inc();
+            self.watchdog.progress();
         }
         progress.finish();
     }
@@ -484,12 +487,14 @@ impl Daemon {
                 (date.unwrap_or(jiff::civil::Date::MAX), i, path)
             });
             progress.inc();
+            self.watchdog.progress();
         }
         let mut dated = Vec::new();
         while let Some(r) = tasks.join_next().await {
             if let Ok(d) = r {
                 dated.push(d);
             }
+            self.watchdog.progress();
         }
         progress.finish();
         dated.sort();

@@ -2,7 +2,8 @@
 //! RELOADING and STOPPING. Every call is a no-op when not run by systemd (no
 //! `NOTIFY_SOCKET`), so the daemon behaves the same on a terminal.
 
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use sd_notify::NotifyState;
 
@@ -37,12 +38,43 @@ pub(crate) fn stopping() {
     send(&[NotifyState::Stopping]);
 }
 
-/// The daemon is alive.
-pub(crate) fn watchdog() {
-    send(&[NotifyState::Watchdog]);
+/// Watchdog pings (`WatchdogSec=`). The main loop pings on a timer; a long scan, which
+/// keeps the loop busy, pings as it makes progress. So the pings stop, and systemd
+/// restarts the daemon, only when it stops making progress, not when a rescan of a big
+/// folder takes longer than the watchdog interval.
+#[derive(Debug)]
+pub(crate) struct Watchdog {
+    every: Option<Duration>,
+    last: Mutex<Instant>,
 }
 
-/// How often to ping the watchdog: half the interval systemd expects, if it expects any.
-pub(crate) fn watchdog_interval() -> Option<Duration> {
-    sd_notify::watchdog_enabled().map(|d| d / 2).filter(|d| !d.is_zero())
+impl Watchdog {
+    /// Half the interval systemd expects (`WATCHDOG_USEC`), if it expects any.
+    pub(crate) fn from_env() -> Watchdog {
+        let every = sd_notify::watchdog_enabled().map(|d| d / 2).filter(|d| !d.is_zero());
+        Watchdog { every, last: Mutex::new(Instant::now()) }
+    }
+
+    /// How often the main loop should ping, if at all.
+    pub(crate) fn every(&self) -> Option<Duration> {
+        self.every
+    }
+
+    /// The daemon is alive: ping now.
+    pub(crate) fn ping(&self) {
+        if self.every.is_some() {
+            send(&[NotifyState::Watchdog]);
+            *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        }
+    }
+
+    /// Some work was done: ping if the last ping is an interval old. Cheap enough to call
+    /// after every file a scan handles.
+    pub(crate) fn progress(&self) {
+        let Some(every) = self.every else { return };
+        let due = self.last.lock().unwrap_or_else(PoisonError::into_inner).elapsed() >= every;
+        if due {
+            self.ping();
+        }
+    }
 }

@@ -12,6 +12,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::daemon::{Daemon, Workspace, binary};
@@ -182,51 +184,62 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// A Unix datagram socket standing in for systemd's `NOTIFY_SOCKET`: records every message
-/// the daemon sends (`READY=1`, `STATUS=...`, `WATCHDOG=1`, ...) with its arrival time.
+/// A Unix datagram socket standing in for systemd's `NOTIFY_SOCKET`: a thread records every
+/// message the daemon sends (`READY=1`, `STATUS=...`, `WATCHDOG=1`, ...) as it arrives.
 pub struct NotifySocket {
-    sock: UnixDatagram,
     /// The socket's path, for `NOTIFY_SOCKET`.
     pub path: PathBuf,
-    got: Vec<(Instant, String)>,
+    got: Arc<Mutex<Vec<(Instant, String)>>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl NotifySocket {
-    /// Binds a socket in `dir`.
+    /// Binds a socket in `dir` and starts recording.
     pub fn bind(dir: &Path) -> NotifySocket {
         let path = dir.join("notify.sock");
         let sock = UnixDatagram::bind(&path).expect("bind the notify socket");
         sock.set_read_timeout(Some(Duration::from_millis(20))).expect("timeout");
-        NotifySocket { sock, path, got: Vec::new() }
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (g, st) = (Arc::clone(&got), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !st.load(Ordering::Relaxed) {
+                if let Ok(n) = sock.recv(&mut buf) {
+                    let message = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    g.lock().expect("lock").push((Instant::now(), message));
+                }
+            }
+        });
+        NotifySocket { path, got, stop }
     }
 
-    fn drain(&mut self) {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = self.sock.recv(&mut buf) {
-            self.got.push((Instant::now(), String::from_utf8_lossy(&buf[..n]).into_owned()));
-        }
-    }
-
-    /// Every message so far, in arrival order.
-    pub fn messages(&mut self) -> Vec<(Instant, String)> {
-        self.drain();
-        self.got.clone()
+    /// Every message so far with its arrival time, in arrival order.
+    pub fn messages(&self) -> Vec<(Instant, String)> {
+        self.got.lock().expect("lock").clone()
     }
 
     /// Waits until a message contains `needle` and returns it; panics after `timeout`.
-    pub fn wait_for(&mut self, needle: &str, timeout: Duration) -> String {
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
         let start = Instant::now();
         loop {
-            self.drain();
-            if let Some((_, m)) = self.got.iter().find(|(_, m)| m.contains(needle)) {
+            let got = self.messages();
+            if let Some((_, m)) = got.iter().find(|(_, m)| m.contains(needle)) {
                 return m.clone();
             }
             assert!(
                 start.elapsed() < timeout,
                 "no notify message with {needle:?} within {timeout:?}; got {:?}",
-                self.got.iter().map(|(_, m)| m).collect::<Vec<_>>()
+                got.iter().map(|(_, m)| m).collect::<Vec<_>>()
             );
+            std::thread::sleep(Duration::from_millis(10));
         }
+    }
+}
+
+impl Drop for NotifySocket {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
