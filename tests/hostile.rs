@@ -151,6 +151,16 @@ fn a_fifo_never_blocks_the_daemon() {
 }
 
 #[test]
+fn a_file_deleted_right_after_it_is_written_is_noted_and_nothing_changes() {
+    let mut c = Case::new("");
+    let path = c.ws.write("2025-05-14-vietnam.md", VIETNAM);
+    std::fs::remove_file(&path).expect("rm");
+    let r = c.line("gone before it could be read", "2025-05-14-vietnam.md");
+    assert_eq!(r["level"], "INFO");
+    c.still_fine().stop();
+}
+
+#[test]
 fn a_file_truncated_to_empty_is_skipped_and_its_facts_stay() {
     let mut c = Case::new("");
     let path = c.ws.write("2025-05-14-vietnam.md", VIETNAM);

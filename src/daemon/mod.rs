@@ -361,7 +361,7 @@ impl Daemon {
                 tracing::info!(path = %source, duplicate_of = %of, "same content as another article; counted once");
             }
             Err(pipeline::Error::Read(ReadError::Vanished)) => {
-                tracing::debug!(path = %source, "gone before it could be read");
+                tracing::info!(path = %source, "gone before it could be read");
             }
             Err(pipeline::Error::Read(e)) => {
                 self.metrics.article(ArticleOutcome::Failed);
@@ -392,6 +392,11 @@ impl Daemon {
             .await;
         match result {
             Ok(Ok(gone)) => {
+                // An article that came and went between two looks was never read: say so,
+                // or it would vanish without a trace.
+                if gone.is_empty() && ingest::is_candidate(&self.root, path) {
+                    tracing::info!(path = %path.display(), "gone before it could be read");
+                }
                 for p in gone {
                     tracing::info!(path = %p, "file deleted; its facts stay, the deletion is noted in history");
                 }
