@@ -230,6 +230,67 @@ fn a_burst_of_small_files_is_recorded_in_full() {
 }
 
 #[test]
+fn a_folder_renamed_under_the_watcher_keeps_its_files_under_the_new_name() {
+    let mut c = Case::new("");
+    let countries = [("Chinese", "CN", 30), ("Indian", "IN", 26), ("Japanese", "JP", 24)];
+    for (i, (demonym, _, rate)) in countries.iter().enumerate() {
+        c.ws.write(
+            &format!("old/2025-05-0{}-{}.md", i + 1, demonym.to_lowercase()),
+            &format!("---\ndate: 2025-05-0{}\n---\nThe United States set a {rate}% tariff on {demonym} goods.\n", i + 1),
+        );
+    }
+    eventually(WAIT, "the folder recorded", || (c.ws.live_articles() == 4).then_some(()));
+    c.facts = c.ws.facts();
+    std::fs::rename(c.ws.articles.join("old"), c.ws.articles.join("new")).expect("mv old new");
+    for (i, (demonym, _, _)) in countries.iter().enumerate() {
+        let name = format!("2025-05-0{}-{}.md", i + 1, demonym.to_lowercase());
+        c.line(
+            "file deleted; its facts stay, the deletion is noted in history",
+            &format!("old/{name}"),
+        );
+        let r = c.line("article recorded", &format!("new/{name}"));
+        assert_eq!(r["claims"], 1, "the file under its new name has its claims: {r}");
+    }
+    // New files in the renamed folder are seen under the new name.
+    c.ws.write(
+        "new/2025-05-10-korea.md",
+        "---\ndate: 2025-05-10\n---\nThe United States set a 25% tariff on Korean goods.\n",
+    );
+    c.line("article recorded", "new/2025-05-10-korea.md");
+    c.facts = c.ws.facts();
+    assert_eq!(c.facts.len(), 5);
+    // A file renamed in place is a move too.
+    std::fs::rename(
+        c.ws.articles.join("new/2025-05-10-korea.md"),
+        c.ws.articles.join("new/korea.md"),
+    )
+    .expect("mv a file");
+    c.line(
+        "file deleted; its facts stay, the deletion is noted in history",
+        "new/2025-05-10-korea.md",
+    );
+    let r = c.line("article recorded", "new/korea.md");
+    assert_eq!(r["claims"], 1, "{r}");
+    // A folder with files already in it, moved in from elsewhere.
+    let outside = c.ws.dir.path().join("elsewhere");
+    write_small_articles(&outside, 3, "moved");
+    std::fs::rename(&outside, c.ws.articles.join("moved-in")).expect("mv into the folder");
+    for i in 0..3 {
+        c.line("article recorded", &format!("moved-in/moved-{i:05}.txt"));
+    }
+    let db = c.ws.open_db();
+    let stale: i64 = db
+        .query_row(
+            "SELECT count(*) FROM articles WHERE path LIKE '%/old/%' AND deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(stale, 0, "no live row under the old name");
+    c.still_fine().stop();
+}
+
+#[test]
 fn a_kernel_queue_overflow_rescans_and_records_every_file() {
     // 6,000 new files make 24,000 inotify events (create, open, modify, close) while the
     // daemon is stopped; the kernel keeps 16,384 (fs.inotify.max_queued_events).

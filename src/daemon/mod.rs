@@ -378,23 +378,24 @@ impl Daemon {
         let source = path.display().to_string();
         let now = self.clock.now();
         let result = self
-            .with_store(move |s| -> crate::store::Result<Vec<String>> {
+            .with_store(move |s| -> crate::store::Result<(Vec<String>, bool)> {
                 if s.record_deleted(&source, now)? {
-                    return Ok(vec![source]);
+                    return Ok((vec![source], true));
                 }
-                // Not a known file: perhaps a folder with articles in it.
+                let known = s.file_state(&source)?.is_some();
+                // Not a live file: perhaps a folder with articles in it.
                 let under = s.live_paths_under(&source)?;
                 for p in &under {
                     s.record_deleted(p, now)?;
                 }
-                Ok(under)
+                Ok((under, known))
             })
             .await;
         match result {
-            Ok(Ok(gone)) => {
+            Ok(Ok((gone, known))) => {
                 // An article that came and went between two looks was never read: say so,
                 // or it would vanish without a trace.
-                if gone.is_empty() && ingest::is_candidate(&self.root, path) {
+                if gone.is_empty() && !known && ingest::is_candidate(&self.root, path) {
                     tracing::info!(path = %path.display(), "gone before it could be read");
                 }
                 for p in gone {

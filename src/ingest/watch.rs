@@ -231,6 +231,7 @@ fn classify(
         entry.due = now + if entry.complete { timing.debounce } else { timing.settle };
         queue.push(Reverse((entry.due, path.to_path_buf())));
     };
+    let mut moved_away = Vec::new();
     for (i, path) in event.paths.iter().enumerate() {
         if path == root {
             if matches!(event.kind, EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_)))
@@ -241,6 +242,18 @@ fn classify(
             continue;
         }
         match event.kind {
+            // A rename's old name that is gone is reported at once, ahead of the new name
+            // (which waits for its debounce): the daemon then records a moved article, or a
+            // moved folder's articles, as moved rather than as copies of files that no
+            // longer exist (which would leave them without claims). Each rename starts
+            // with a `From`; the `Both` that follows only adds the new name.
+            EventKind::Modify(ModifyKind::Name(RenameMode::From))
+                if !is_hidden(root, path) && std::fs::symlink_metadata(path).is_err() =>
+            {
+                moved_away.push(path.clone());
+                direct.push(FsEvent::Removed(path.clone()));
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) if i == 0 => {}
             EventKind::Access(AccessKind::Close(AccessMode::Write)) => touch(path, Some(true)),
             EventKind::Access(_) => {}
             EventKind::Create(CreateKind::Folder) => {
@@ -249,10 +262,7 @@ fn classify(
                 }
             }
             EventKind::Create(_) => touch(path, Some(false)),
-            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
-                // paths = [from, to]: the old name may be gone, the new one is complete.
-                touch(path, Some(i == 1));
-            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => touch(path, Some(true)),
             EventKind::Modify(ModifyKind::Name(RenameMode::To)) => touch(path, Some(true)),
             EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => {
                 touch(path, Some(true))
@@ -261,6 +271,10 @@ fn classify(
             EventKind::Modify(_) => touch(path, Some(false)),
             EventKind::Any | EventKind::Other => touch(path, None),
         }
+    }
+    // What was pending under a name that moved away is covered by the removal.
+    for gone in moved_away {
+        pending.retain(|p, _| !p.starts_with(&gone));
     }
 }
 
