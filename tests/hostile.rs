@@ -342,3 +342,18 @@ fn the_watched_folder_deleted_and_recreated_is_watched_again_without_a_busy_loop
     );
     c.still_fine().stop();
 }
+
+#[test]
+fn a_watched_folder_replaced_at_once_is_watched_again() {
+    let mut c = Case::new("");
+    // Deleted and recreated before the daemon looks: the old folder's watch is dead.
+    let aside = c.ws.dir.path().join("aside");
+    std::fs::rename(&c.ws.articles, &aside).expect("mv articles aside");
+    std::fs::create_dir(&c.ws.articles).expect("mkdir articles");
+    c.daemon.wait_for_record("watching the folder again; rescanning", "path", "articles", WAIT);
+    c.line(
+        "file deleted; its facts stay, the deletion is noted in history",
+        "2025-04-08-tariff.md",
+    );
+    c.still_fine().stop();
+}

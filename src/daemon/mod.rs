@@ -174,6 +174,9 @@ impl Daemon {
         let mut status = interval(STATUS_EVERY);
         let mut watchdog = interval(self.watchdog.every().unwrap_or(Duration::ZERO));
         let mut root_poll = tokio::time::interval(ROOT_POLL);
+        // The poll runs only while the folder is gone; when it starts again after a long
+        // time, one check is enough, not one per second missed.
+        root_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             let deadline = self.next_deadline;
             tokio::select! {
@@ -187,7 +190,7 @@ impl Daemon {
                     }
                 },
                 () = sleep_until_deadline(self.clock, deadline) => self.expire(true).await,
-                _ = rescan.tick() => self.scan(&self.root.clone(), AlertPolicy::All, "periodic rescan", true).await,
+                _ = rescan.tick(), if watcher.is_some() => self.scan(&self.root.clone(), AlertPolicy::All, "periodic rescan", true).await,
                 _ = root_poll.tick(), if watcher.is_none() => {
                     if self.root.is_dir() {
                         match self.start_watcher() {

@@ -234,9 +234,10 @@ fn classify(
     let mut moved_away = Vec::new();
     for (i, path) in event.paths.iter().enumerate() {
         if path == root {
-            if matches!(event.kind, EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_)))
-                && !root.is_dir()
-            {
+            // The watch is on the folder's inode: once it is deleted or moved the watch is
+            // dead, even if a new folder already stands at the path (moved aside and
+            // recreated at once), so the daemon must start a new one either way.
+            if matches!(event.kind, EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))) {
                 direct.push(FsEvent::RootGone);
             }
             continue;
