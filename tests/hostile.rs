@@ -357,3 +357,33 @@ fn a_watched_folder_replaced_at_once_is_watched_again() {
     );
     c.still_fine().stop();
 }
+
+#[test]
+fn a_watched_folder_that_cannot_be_listed_deletes_nothing() {
+    let Some(wrapper) = without_read_override() else {
+        println!("skipped: running as root without setpriv, so chmod 000 cannot deny a read");
+        return;
+    };
+    let ws = Workspace::new(None, None, "", "");
+    let config = std::fs::read_to_string(&ws.config).expect("config");
+    std::fs::write(
+        &ws.config,
+        config.replace("rescan_interval = \"0s\"", "rescan_interval = \"500ms\""),
+    )
+    .expect("config");
+    ws.write("2025-04-08-tariff.md", BASE);
+    let mut daemon = ws.spawn_command(ws.run_command(&wrapper, &["--log-format", "json"]));
+    daemon.wait_for_log("\"watching\"", WAIT);
+    run("chmod", &[&"000", &ws.articles]);
+    let r = daemon.wait_for_record("cannot read folder", "path", "articles", WAIT);
+    assert_eq!(r["error"], "Permission denied (os error 13)");
+    std::thread::sleep(Duration::from_secs(1));
+    run("chmod", &[&"755", &ws.articles]);
+    assert!(
+        daemon.records("file deleted; its facts stay, the deletion is noted in history").is_empty(),
+        "a folder that cannot be listed is not a folder whose files were deleted"
+    );
+    assert_eq!(ws.live_articles(), 1);
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}

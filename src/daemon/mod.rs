@@ -426,10 +426,13 @@ impl Daemon {
         else {
             return;
         };
+        // A folder that cannot be listed at all (gone, unmounted, no permission) says
+        // nothing about which files were deleted: keep them until it can be read again.
+        let unreadable = problems.iter().any(|p| p.path == dir);
         for p in problems {
             tracing::warn!(path = %p.path.display(), error = %p.error, "cannot read folder");
         }
-        if deletions {
+        if deletions && !unreadable {
             let present: HashSet<String> =
                 found.iter().map(|f| f.path.display().to_string()).collect();
             let dir_text = dir.display().to_string();
