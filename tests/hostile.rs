@@ -130,6 +130,44 @@ fn a_latin1_article_is_read_with_a_decoding_note() {
 }
 
 #[test]
+fn symlink_loops_are_reported_and_never_followed() {
+    let mut c = Case::new("");
+    let a = c.ws.articles.join("a.md");
+    let b = c.ws.articles.join("b.md");
+    std::os::unix::fs::symlink(&b, &a).expect("a -> b");
+    std::os::unix::fs::symlink(&a, &b).expect("b -> a");
+    for name in ["a.md", "b.md"] {
+        let r = c.line("skipped", name);
+        assert_eq!(r["reason"], "cannot read: Too many levels of symbolic links (os error 40)");
+    }
+    // A folder with links back to its parent, one looking like an article.
+    let sub = c.ws.articles.join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    std::os::unix::fs::symlink("..", sub.join("up")).expect("up -> ..");
+    std::os::unix::fs::symlink("..", sub.join("up.md")).expect("up.md -> ..");
+    let r = c.line("skipped", "sub/up.md");
+    assert_eq!(r["reason"], "not a regular file");
+    let c = c.still_fine();
+
+    // A restart walks the folder with the loops in it and finishes.
+    let (ws, facts) = (c.ws, c.facts);
+    let (status, _) = c.daemon.stop();
+    assert!(status.success());
+    let mut daemon = ws.start(&[]);
+    for name in ["a.md", "b.md", "sub/up.md"] {
+        daemon.wait_for_record("skipped", "path", name, WAIT);
+    }
+    let cpu = daemon.cpu_time();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(daemon.cpu_time() - cpu < Duration::from_millis(100), "no busy loop");
+    let now = ws.facts();
+    assert_eq!(now.len(), facts.len());
+    assert_eq!(now[0]["value"], 19.0, "{now:?}");
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
+#[test]
 fn a_fifo_never_blocks_the_daemon() {
     let mut c = Case::new("");
     let fifo = c.ws.articles.join("pipe.md");
@@ -145,7 +183,11 @@ fn a_fifo_never_blocks_the_daemon() {
     let ws = c.ws;
     let (status, _) = c.daemon.stop();
     assert!(status.success());
-    let daemon = ws.start(&[]);
+    let mut daemon = ws.start(&[]);
+    for name in ["pipe.md", "link.txt"] {
+        let r = daemon.wait_for_record("skipped", "path", name, WAIT);
+        assert_eq!(r["reason"], "not a regular file");
+    }
     let (status, _) = daemon.stop();
     assert!(status.success());
 }

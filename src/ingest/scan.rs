@@ -2,8 +2,10 @@
 //! the walk of a directory that appears (moved in whole, which inotify reports as one event).
 //!
 //! The walk is iterative and does not follow symlinked directories, so a symlink loop cannot
-//! trap it; a symlink to a file is read like a file. Unreadable directories are reported and
-//! skipped.
+//! trap it; a symlink to a file is read like a file. Every other entry with an article's name
+//! (a FIFO, a socket, a link to a folder, a dangling or looping link) is handed on too, never
+//! opened here, so the reader reports it with its path, as it does when the watcher sees it
+//! appear. Unreadable directories are reported and skipped.
 
 use std::path::{Path, PathBuf};
 
@@ -53,12 +55,7 @@ pub fn walk(root: &Path, dir: &Path) -> (Vec<Found>, Vec<WalkProblem>) {
                 if !is_hidden_name(&path) {
                     stack.push(path);
                 }
-            } else if (ft.is_file() || ft.is_symlink()) && is_candidate(root, &path) {
-                // A symlink counts only when it points at a regular file; a dangling or
-                // looping link is reported when it is read.
-                if ft.is_symlink() && std::fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-                    continue;
-                }
+            } else if is_candidate(root, &path) {
                 found.push(Found { path });
             }
         }
@@ -97,13 +94,18 @@ mod tests {
             std::fs::write(root.join(f), "x").expect("write");
         }
         #[cfg(unix)]
-        std::os::unix::fs::symlink(root, root.join("sub/loop")).expect("symlink");
+        {
+            // Not followed: a loop back to the root, and one named like an article, which
+            // is handed on so the reader reports it.
+            std::os::unix::fs::symlink(root, root.join("sub/loop")).expect("symlink");
+            std::os::unix::fs::symlink(root, root.join("sub/up.md")).expect("symlink");
+        }
         let (found, problems) = walk(root, root);
         let names: Vec<_> = found
             .iter()
             .map(|f| f.path.strip_prefix(root).expect("inside").to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["a.md", "sub/b.txt", "sub/deep/c.html"]);
+        assert_eq!(names, ["a.md", "sub/b.txt", "sub/deep/c.html", "sub/up.md"]);
         assert!(problems.is_empty());
     }
 }
