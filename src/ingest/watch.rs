@@ -8,13 +8,22 @@
 //! fires only after it has been quiet for `settle`. Open and read events (ours included,
 //! since notify 8 subscribes to IN_OPEN) are ignored, or the daemon would trigger itself.
 //!
-//! Raw events are handed over a bounded channel: when the daemon falls behind, notify's
-//! thread blocks, the kernel queue overflows, and notify reports a rescan, which the
-//! daemon answers with a full scan. Memory stays bounded and nothing is lost.
+//! Every folder gets a watch of its own, added by a walk that skips hidden folders and does
+//! not follow links: notify's recursive mode gives up on the whole tree at the first folder
+//! it cannot watch, so one root-only `lost+found` kept the daemon from starting. A folder
+//! that cannot be watched is logged and skipped instead. A folder that appears is watched
+//! before it is reported, so the daemon's walk of it cannot miss a file written in between.
+//!
+//! notify's thread hands raw events over a bounded channel and never waits on the daemon.
+//! When the channel is full (the daemon fell behind) or the kernel queue overflowed, events
+//! were lost: the debouncer drops what it had pending, watches any folder it missed, and
+//! reports one rescan ahead of everything still to come, which the daemon answers with a
+//! full scan. Memory stays bounded and nothing is lost.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
@@ -23,6 +32,15 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::is_candidate;
+
+/// Raw events buffered between notify's thread and the debouncer (as many as the kernel's
+/// default queue, `fs.inotify.max_queued_events`).
+const RAW_CAPACITY: usize = 16_384;
+/// Debounced events buffered for the daemon.
+const OUT_CAPACITY: usize = 1024;
+/// Why a rescan is needed, in the daemon's "events were lost" line.
+const KERNEL_OVERFLOW: &str = "the kernel event queue overflowed";
+const FELL_BEHIND: &str = "events came faster than they were handled";
 
 /// What the watcher reports after debouncing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +64,7 @@ pub enum FsEvent {
 
 /// A running watcher. Dropping it stops watching.
 pub struct Watcher {
-    _notify: notify::RecommendedWatcher,
+    _notify: Notifier,
     task: tokio::task::JoinHandle<()>,
     /// The debounced events.
     pub events: mpsc::Receiver<FsEvent>,
@@ -81,19 +99,125 @@ struct Pending {
     complete: bool,
 }
 
-/// Starts watching `root` recursively. Must be called inside a tokio runtime.
+/// The notify watcher, shared by the watcher handle and the debouncer, which adds a watch
+/// for each folder that appears.
+type Notifier = Arc<Mutex<notify::RecommendedWatcher>>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Events were lost: set from notify's thread, taken by the debouncer.
+#[derive(Debug, Default)]
+struct Lapse {
+    reason: Mutex<Option<&'static str>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Lapse {
+    fn report(&self, why: &'static str) {
+        lock(&self.reason).get_or_insert(why);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Option<&'static str> {
+        lock(&self.reason).take()
+    }
+
+    fn is_reported(&self) -> bool {
+        lock(&self.reason).is_some()
+    }
+}
+
+/// Starts watching `root` and the folders in it. Must be called inside a tokio runtime.
+/// Fails only when `root` itself cannot be watched.
 pub fn start(root: &Path, timing: Timing) -> notify::Result<Watcher> {
-    let (raw_tx, raw_rx) = mpsc::channel::<notify::Result<notify::Event>>(4096);
-    let mut watcher = notify::recommended_watcher(move |res| {
-        // This runs on notify's own thread, never on a runtime thread, so blocking is
-        // allowed; it is what turns a slow daemon into a kernel overflow and a rescan.
-        let _ = raw_tx.blocking_send(res);
+    let lapse = Arc::new(Lapse::default());
+    let (raw_tx, raw_rx) = mpsc::channel::<notify::Result<notify::Event>>(RAW_CAPACITY);
+    let seen = Arc::clone(&lapse);
+    let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        // This runs on notify's own thread and never waits: the debouncer may be waiting
+        // on this thread to add a watch. What does not fit is lost and answered by a rescan.
+        if res.as_ref().is_ok_and(notify::Event::need_rescan) {
+            seen.report(KERNEL_OVERFLOW);
+        } else if let Err(mpsc::error::TrySendError::Full(_)) = raw_tx.try_send(res) {
+            seen.report(FELL_BEHIND);
+        }
     })?;
-    watcher.watch(root, RecursiveMode::Recursive)?;
-    let (tx, rx) = mpsc::channel(1024);
+    let notifier: Notifier = Arc::new(Mutex::new(watcher));
     let names = PathNames::new(root);
-    let task = tokio::spawn(debounce(names, timing, raw_rx, tx));
-    Ok(Watcher { _notify: watcher, task, events: rx })
+    watch_tree(&notifier, &names, root)?;
+    let (tx, rx) = mpsc::channel(OUT_CAPACITY);
+    let task = tokio::spawn(debounce(names, timing, raw_rx, tx, lapse, Arc::clone(&notifier)));
+    Ok(Watcher { _notify: notifier, task, events: rx })
+}
+
+/// Watches `top` and every folder below it that is not hidden, without following links.
+/// Fails only when `top` itself cannot be watched; a folder below it that cannot be (no
+/// permission, the watch limit) is logged and skipped. Watching a folder twice is harmless.
+fn watch_tree(notifier: &Notifier, names: &PathNames, top: &Path) -> notify::Result<()> {
+    let mut w = lock(notifier);
+    w.watch(top, RecursiveMode::NonRecursive)?;
+    let mut stack = vec![top.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        // A folder that cannot be listed is reported by the scan that walks it.
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) || is_hidden(&names.root, &path) {
+                continue;
+            }
+            match w.watch(&path, RecursiveMode::NonRecursive) {
+                Ok(()) => stack.push(path),
+                Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => {}
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %describe(&e), "cannot watch folder; articles in it are not seen");
+                    if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+                        // Every further watch would fail the same way.
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A watch error without notify's list of absolute paths (the log line names the path).
+fn describe(e: &notify::Error) -> String {
+    match &e.kind {
+        notify::ErrorKind::Io(io) => io.to_string(),
+        notify::ErrorKind::MaxFilesWatch => {
+            "the limit of inotify watches is reached; raise fs.inotify.max_user_watches".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// Watches a folder that appeared (or, after lost events, the whole tree again) off the
+/// runtime's threads: each watch is a round trip to notify's thread.
+async fn rewatch(notifier: &Notifier, names: &PathNames, dir: &Path) {
+    let (n, names2, d) = (Arc::clone(notifier), names.clone(), dir.to_path_buf());
+    let watched = tokio::task::spawn_blocking(move || watch_tree(&n, &names2, &d)).await;
+    if let Ok(Err(e)) = watched
+        && !matches!(e.kind, notify::ErrorKind::PathNotFound)
+    {
+        tracing::warn!(path = %dir.display(), error = %describe(&e), "cannot watch folder; articles in it are not seen");
+    }
+}
+
+/// Hands an event to the daemon; a folder that appeared is watched first. False when the
+/// daemon is gone.
+async fn emit(
+    ev: FsEvent,
+    out: &mpsc::Sender<FsEvent>,
+    notifier: &Notifier,
+    names: &PathNames,
+) -> bool {
+    if let FsEvent::DirAppeared(dir) = &ev {
+        rewatch(notifier, names, dir).await;
+    }
+    out.send(ev).await.is_ok()
 }
 
 /// notify reports absolute paths; the rest of factwatch names files by the watched folder
@@ -129,13 +253,33 @@ async fn debounce(
     timing: Timing,
     mut raw: mpsc::Receiver<notify::Result<notify::Event>>,
     out: mpsc::Sender<FsEvent>,
+    lapse: Arc<Lapse>,
+    notifier: Notifier,
 ) {
     let mut pending: HashMap<PathBuf, Pending> = HashMap::new();
     // Deadlines with lazy deletion: an entry is live only if it matches the map's due time.
     let mut queue: BinaryHeap<Reverse<(Instant, PathBuf)>> = BinaryHeap::new();
     loop {
+        if let Some(why) = lapse.take() {
+            // The rescan reads every file as it is now, which covers all that was pending;
+            // folders created while events were lost have no watch yet.
+            pending.clear();
+            queue.clear();
+            rewatch(&notifier, &names, &names.root).await;
+            if out.send(FsEvent::Rescan(why.to_string())).await.is_err() {
+                return;
+            }
+            continue;
+        }
+        if pending.is_empty() {
+            // After a burst, give back what the burst needed.
+            queue.clear();
+            pending.shrink_to(64);
+            queue.shrink_to(64);
+        }
         let next = queue.peek().map(|Reverse((due, _))| *due);
         tokio::select! {
+            () = lapse.wake.notified() => {}
             msg = raw.recv() => {
                 let Some(msg) = msg else { return };
                 let now = Instant::now();
@@ -146,7 +290,7 @@ async fn debounce(
                 });
                 classify(&names.root, timing, msg, now, &mut pending, &mut queue, &mut direct);
                 for ev in direct {
-                    if out.send(ev).await.is_err() {
+                    if !emit(ev, &out, &notifier, &names).await {
                         return;
                     }
                 }
@@ -154,7 +298,8 @@ async fn debounce(
             () = sleep_until_opt(next) => {
                 let now = Instant::now();
                 while let Some(Reverse((due, _))) = queue.peek() {
-                    if *due > now {
+                    // Lost events make what is still due moot: the rescan comes first.
+                    if *due > now || lapse.is_reported() {
                         break;
                     }
                     let Some(Reverse((due, path))) = queue.pop() else { break };
@@ -164,7 +309,7 @@ async fn debounce(
                     }
                     pending.remove(&path);
                     if let Some(ev) = settle(&names.root, path, p.first_seen)
-                        && out.send(ev).await.is_err()
+                        && !emit(ev, &out, &notifier, &names).await
                     {
                         return;
                     }
