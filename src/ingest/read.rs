@@ -66,6 +66,10 @@ pub fn file_meta(path: &Path) -> Result<FileMeta, ReadError> {
         std::io::ErrorKind::NotFound => ReadError::Vanished,
         _ => ReadError::Io(e),
     })?;
+    meta_of(&md)
+}
+
+fn meta_of(md: &std::fs::Metadata) -> Result<FileMeta, ReadError> {
     if !md.is_file() {
         return Err(ReadError::NotAFile);
     }
@@ -77,17 +81,39 @@ pub fn file_meta(path: &Path) -> Result<FileMeta, ReadError> {
     Ok(FileMeta { size: md.len(), mtime_ns })
 }
 
+/// Opens a file for reading without ever waiting, and returns it with its size and
+/// modification time as opened.
+///
+/// The path may have become something else since it was looked at: opening a FIFO waits
+/// for a writer, which would stall the daemon (and its shutdown) for good. `O_NONBLOCK`
+/// makes that open return at once (it changes nothing for a regular file), and the handle,
+/// not the path, is then checked to be a regular file.
+fn open_regular(path: &Path) -> Result<(std::fs::File, FileMeta), ReadError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file =
+        std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(
+            |e| match e.kind() {
+                std::io::ErrorKind::NotFound => ReadError::Vanished,
+                _ => ReadError::Io(e),
+            },
+        )?;
+    let meta = meta_of(&file.metadata()?)?;
+    Ok((file, meta))
+}
+
 /// Reads a file, refusing it when it is over `cap` bytes (also when it grows past the cap
 /// while being read) and when it looks binary.
 pub fn read_file(path: &Path, cap: u64) -> Result<RawFile, ReadError> {
-    let meta = file_meta(path)?;
+    // A look at the path first refuses FIFOs, sockets and folders with the plain reason
+    // (opening a socket fails with an obscure one) and big files without opening them.
+    let seen = file_meta(path)?;
+    if seen.size > cap {
+        return Err(ReadError::TooLarge { size: seen.size, cap });
+    }
+    let (file, meta) = open_regular(path)?;
     if meta.size > cap {
         return Err(ReadError::TooLarge { size: meta.size, cap });
     }
-    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ReadError::Vanished,
-        _ => ReadError::Io(e),
-    })?;
     let mut bytes = Vec::with_capacity(usize::try_from(meta.size).unwrap_or(0).min(1 << 20));
     file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
@@ -193,6 +219,27 @@ mod tests {
         assert!(looks_binary(b"\x7fELF\x02\x01\x01\x00\x00\x00"));
         assert!(!looks_binary(b"plain text\nwith lines\n"));
         assert!(!looks_binary(b"\xff\xfeh\x00i\x00"));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe.md");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        // Both the path check and the open itself (as when a regular file is replaced by a
+        // FIFO between the two) must return at once; a hang fails the test instead.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let read = read_file(&path, 1 << 20).map(|_| ());
+            let opened = open_regular(&path).map(|_| ());
+            let _ = tx.send((read, opened));
+        });
+        let (read, opened) =
+            rx.recv_timeout(std::time::Duration::from_secs(5)).expect("reading a FIFO blocked");
+        assert!(matches!(read, Err(ReadError::NotAFile)), "{read:?}");
+        assert!(matches!(opened, Err(ReadError::NotAFile)), "{opened:?}");
     }
 
     #[test]
