@@ -475,6 +475,50 @@ fn the_watchdog_keeps_pinging_through_a_long_scan() {
     assert!(status.success());
 }
 
+/// The most threads the daemon had during a catch-up of `files` articles with
+/// `ingest.max_concurrent_reads = cap`.
+fn threads_during_catch_up(files: usize, cap: usize) -> usize {
+    let ws = Workspace::new(None, None, "", "");
+    let config = std::fs::read_to_string(&ws.config).expect("config");
+    let marker = "rescan_interval = \"0s\"\n";
+    std::fs::write(
+        &ws.config,
+        config.replace(marker, &format!("{marker}max_concurrent_reads = {cap}\n")),
+    )
+    .expect("config");
+    for (name, text) in burst(files) {
+        ws.write(&name, &text);
+    }
+    let mut daemon = ws.spawn(&[]);
+    let mut most = 0;
+    let start = Instant::now();
+    while !daemon.log().contains("\"watching\"") {
+        assert!(daemon.try_wait().is_none() && start.elapsed() < Duration::from_secs(60));
+        most = most.max(daemon.threads());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(ws.live_articles(), files);
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    most
+}
+
+#[test]
+fn max_concurrent_reads_caps_the_threads_reading_files() {
+    // The main thread, two runtime workers, notify's thread and a few blocking threads for
+    // the database come on top of the readers.
+    const OTHERS: usize = 12;
+    let two = threads_during_catch_up(1500, 2);
+    let sixteen = threads_during_catch_up(1500, 16);
+    println!("most threads during a catch-up: {two} with 2 readers, {sixteen} with 16");
+    assert!(two <= 2 + OTHERS, "{two} threads with max_concurrent_reads = 2");
+    assert!(
+        sixteen >= 16,
+        "{sixteen} threads with max_concurrent_reads = 16: the readers run at once"
+    );
+    assert!(sixteen <= 16 + OTHERS, "{sixteen} threads with max_concurrent_reads = 16");
+}
+
 /// Messages about one file: each of these log lines must name it.
 const FILE_MESSAGES: &[&str] = &[
     "article recorded",

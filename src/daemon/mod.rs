@@ -12,12 +12,12 @@
 mod health;
 mod systemd;
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -283,7 +283,7 @@ impl Daemon {
     ) -> anyhow::Result<T> {
         let store = self.store.clone();
         blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut guard = store.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut guard)
         })
         .await
@@ -478,34 +478,43 @@ impl Daemon {
         progress.finish();
     }
 
-    /// Reads each file's article date (in parallel, bounded by `max_concurrent_reads`) and
-    /// returns the paths oldest first. Files that cannot be read are kept, at the end, so
-    /// their error is reported once when they are processed.
+    /// Reads each file's article date with `max_concurrent_reads` reader threads and returns
+    /// the paths oldest first. Files that cannot be read are kept, at the end, so their error
+    /// is reported once when they are processed.
+    ///
+    /// The readers pull paths from one queue, so at most that many files are open and in
+    /// memory at once, and that many threads do it: a task per file would make the blocking
+    /// pool start a new thread for almost every file (a finished task frees its slot before
+    /// its thread is idle again), up to 512 of them. When the daemon shuts down the receiver
+    /// goes away and each reader stops after the file in hand.
     async fn order_by_date(&self, paths: Vec<PathBuf>) -> Vec<PathBuf> {
-        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.ingest.max_concurrent_reads));
-        let mut tasks = tokio::task::JoinSet::new();
+        let total = paths.len();
+        let queue: VecDeque<(usize, PathBuf)> = paths.into_iter().enumerate().collect();
+        let queue = Arc::new(Mutex::new(queue));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let (cap, tz) = (self.config.ingest.max_file_size, self.config.tz.clone());
-        let progress = Progress::new(paths.len() as u64, "dating articles");
-        for (i, path) in paths.into_iter().enumerate() {
-            let permit = limit.clone().acquire_owned().await;
-            let tz = tz.clone();
-            tasks.spawn_blocking(move || {
-                let _permit = permit;
-                let source = path.display().to_string();
-                let date = ingest::read::read_file(&path, cap)
-                    .and_then(|raw| ingest::load(&source, &path, &raw, &tz))
-                    .map(|l| l.article.date.date)
-                    .ok();
-                (date.unwrap_or(jiff::civil::Date::MAX), i, path)
+        for _ in 0..self.config.ingest.max_concurrent_reads.clamp(1, total.max(1)) {
+            let (queue, tx, tz) = (Arc::clone(&queue), tx.clone(), tz.clone());
+            tokio::task::spawn_blocking(move || {
+                loop {
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
+                    let Some((i, path)) = next else { return };
+                    let source = path.display().to_string();
+                    let date = ingest::read::read_file(&path, cap)
+                        .and_then(|raw| ingest::load(&source, &path, &raw, &tz))
+                        .map_or(jiff::civil::Date::MAX, |l| l.article.date.date);
+                    if tx.send((date, i, path)).is_err() {
+                        return;
+                    }
+                }
             });
-            progress.inc();
-            self.watchdog.progress();
         }
-        let mut dated = Vec::new();
-        while let Some(r) = tasks.join_next().await {
-            if let Ok(d) = r {
-                dated.push(d);
-            }
+        drop(tx);
+        let progress = Progress::new(total as u64, "dating articles");
+        let mut dated = Vec::with_capacity(total);
+        while let Some(d) = rx.recv().await {
+            dated.push(d);
+            progress.inc();
             self.watchdog.progress();
         }
         progress.finish();

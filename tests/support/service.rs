@@ -94,6 +94,18 @@ impl Daemon {
         cpu_time(self.pid())
     }
 
+    /// How many threads the process has right now, from `/proc/PID/status` (0 once it is gone).
+    pub fn threads(&self) -> usize {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Threads:"))
+                    .and_then(|n| n.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
     /// Paths of the files the process has open under `dir` right now, from `/proc/PID/fd`.
     pub fn open_files_under(&self, dir: &Path) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(format!("/proc/{}/fd", self.pid())) else {
