@@ -156,6 +156,37 @@ fn sigterm_during_a_burst_leaves_no_article_half_recorded_and_loses_no_alert() {
 }
 
 #[test]
+fn sigterm_during_the_catch_up_stops_within_seconds_and_the_next_start_finishes_it() {
+    const N: usize = 3000;
+    let ws = Workspace::new(None, None, "", "");
+    for (name, text) in burst(N) {
+        ws.write(&name, &text);
+    }
+    // Stopped while the catch-up is still dating the files, before any is recorded.
+    let mut daemon = ws.spawn(&[]);
+    daemon.wait_for_record("reading new and changed files", "files", &N.to_string(), WAIT);
+    let (status, took) = daemon.stop();
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(3), "stopped in {took:?}");
+    let (first, _, _) = assert_whole(&ws);
+    assert!(first < N, "stopped mid catch-up ({first} of {N} recorded)");
+    // Stopped again in the middle of recording them.
+    let daemon = ws.spawn(&[]);
+    eventually(WAIT, "some articles recorded", || {
+        (daemon.records("article recorded").len() >= 200).then_some(())
+    });
+    let (status, took) = daemon.stop();
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(3), "stopped in {took:?}");
+    let (second, _, _) = assert_whole(&ws);
+    assert!(second < N, "stopped mid catch-up ({second} of {N} recorded)");
+    let daemon = ws.start(&[]);
+    assert_eq!(assert_whole(&ws).0, N);
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}
+
+#[test]
 fn sighup_applies_a_good_config_and_keeps_the_running_one_on_a_bad_one() {
     let rt = runtime();
     let first = rt.block_on(Receiver::start([200]));
@@ -361,7 +392,8 @@ fn health_readiness_and_metrics_answer_over_http() {
         let m = scrape(addr);
         (m.get("factwatch_alerts_delivered_total") == Some(&1.0)
             && m.get("factwatch_articles_total{outcome=\"skipped\"}") == Some(&1.0)
-            && m.get("factwatch_articles_total{outcome=\"failed\"}") == Some(&1.0))
+            && m.get("factwatch_articles_total{outcome=\"failed\"}") == Some(&1.0)
+            && m.get("factwatch_alerts_pending") == Some(&0.0))
         .then_some(m)
     });
     assert_eq!(get(&m, "factwatch_articles_total{outcome=\"ingested\"}"), (N + 1) as f64);
