@@ -7,31 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use crate::end_to_end::runtime;
+use crate::support::COUNTRIES;
 use crate::support::daemon::Workspace;
 use crate::support::receiver::{Receiver, Reply};
 
 /// Kills per run; the issue asks for at least 20.
 const KILLS: usize = 24;
-
-/// Countries with a demonym the trade pack knows, for distinct keys.
-const COUNTRIES: &[&str] = &[
-    "Pakistani",
-    "Chinese",
-    "Vietnamese",
-    "Indian",
-    "Canadian",
-    "Mexican",
-    "Brazilian",
-    "Japanese",
-    "Korean",
-    "Thai",
-    "Indonesian",
-    "Malaysian",
-    "Turkish",
-    "Egyptian",
-    "Kenyan",
-    "Peruvian",
-];
 
 /// A small deterministic PRNG (splitmix64), so a failing run can be repeated by its seed.
 struct Rng(u64);

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::support::COUNTRIES;
 use crate::support::daemon::{Workspace, eventually};
 use crate::support::receiver::{Receiver, Reply, assert_signed};
 use crate::support::service::{NotifySocket, free_port, http_get, runtime};
@@ -20,20 +21,6 @@ const APRIL: &str = "---\ndate: 2025-04-08\n---\nThe U.S. imposed a 29% tariff o
 const JULY_CUT: &str = "---\ndate: 2025-07-31\n---\nThe United States cut its tariff on Pakistani goods to 19% under a new trade deal.\n";
 const AUGUST_CUT: &str = "---\ndate: 2025-08-20\n---\nThe United States cut its tariff on Pakistani goods to 15% after a second round of talks.\n";
 const SEPTEMBER_CUT: &str = "---\ndate: 2025-09-15\n---\nThe United States cut its tariff on Pakistani goods to 12% in a further step.\n";
-
-/// Countries with a demonym the trade pack knows, for distinct keys.
-const COUNTRIES: &[&str] = &[
-    "Pakistani",
-    "Chinese",
-    "Vietnamese",
-    "Indian",
-    "Canadian",
-    "Mexican",
-    "Brazilian",
-    "Japanese",
-    "Korean",
-    "Thai",
-];
 
 /// `n` articles, one a day, cycling through the countries with a new rate each round, so
 /// each one changes a figure (a `fact.new` or `fact.changed` alert).

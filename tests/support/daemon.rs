@@ -135,28 +135,47 @@ impl Workspace {
         d
     }
 
-    /// Starts the daemon without waiting for it.
+    /// Starts the daemon without waiting for it, logging JSON lines.
     pub fn spawn(&self, extra_args: &[&str]) -> Daemon {
-        let log = self.dir.path().join(format!("daemon-{}.log", unique()));
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(binary())
-            .arg("run")
+        let args = [&["--log-format", "json"], extra_args].concat();
+        self.spawn_command(self.run_command(&[], &args))
+    }
+
+    /// The `factwatch run` command (`RUST_LOG=info,factwatch=debug`,
+    /// no inherited `FACTWATCH_*` or `NOTIFY_SOCKET`), run through `wrapper` (e.g. `setpriv
+    /// ... --`) when it is not empty. Adjust it, then hand it to [`Workspace::spawn_command`].
+    pub fn run_command(&self, wrapper: &[&str], extra_args: &[&str]) -> Command {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(binary());
+                c
+            }
+            None => Command::new(binary()),
+        };
+        cmd.arg("run")
             .arg("--config")
             .arg(&self.config)
-            .arg("--log-format")
-            .arg("json")
             .args(extra_args)
             .env("RUST_LOG", "info,factwatch=debug")
             .env_remove("FACTWATCH_CONFIG")
             .env_remove("FACTWATCH_WEBHOOK_URL")
             .env_remove("FACTWATCH_WEBHOOK_SECRET")
             .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("WATCHDOG_PID")
+            .env_remove("JOURNAL_STREAM")
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .expect("spawn factwatch run");
+            .stdout(Stdio::null());
+        cmd
+    }
+
+    /// Spawns a prepared command as the daemon, its stderr going to a fresh log file.
+    pub fn spawn_command(&self, mut cmd: Command) -> Daemon {
+        let log = self.dir.path().join(format!("daemon-{}.log", unique()));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = cmd.stderr(log_file).spawn().expect("spawn factwatch run");
         Daemon { child: Some(child), log }
     }
 }
@@ -282,11 +301,6 @@ impl Daemon {
             let _ = child.kill();
             let _ = child.wait();
         }
-    }
-
-    /// A daemon from a process spawned elsewhere (see `support::service`), logging to `log`.
-    pub fn from_child(child: Child, log: PathBuf) -> Daemon {
-        Daemon { child: Some(child), log }
     }
 
     /// The exit status if the process has exited, without waiting.

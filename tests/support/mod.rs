@@ -4,3 +4,23 @@
 pub mod daemon;
 pub mod receiver;
 pub mod service;
+
+/// Countries with a demonym the trade pack knows, for articles about distinct keys.
+pub const COUNTRIES: &[&str] = &[
+    "Pakistani",
+    "Chinese",
+    "Vietnamese",
+    "Indian",
+    "Canadian",
+    "Mexican",
+    "Brazilian",
+    "Japanese",
+    "Korean",
+    "Thai",
+    "Indonesian",
+    "Malaysian",
+    "Turkish",
+    "Egyptian",
+    "Kenyan",
+    "Peruvian",
+];

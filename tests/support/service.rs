@@ -16,52 +16,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::daemon::{Daemon, Workspace, binary};
+use super::daemon::{Daemon, Workspace};
 
 impl Workspace {
-    /// The `factwatch run` command `spawn` uses (JSON logs, `RUST_LOG=info,factwatch=debug`,
-    /// no inherited `FACTWATCH_*` or `NOTIFY_SOCKET`), run through `wrapper` (e.g. `setpriv
-    /// ... --`) when it is not empty. Adjust it, then hand it to [`Workspace::spawn_command`].
-    pub fn run_command(&self, wrapper: &[&str], extra_args: &[&str]) -> Command {
-        let mut cmd = match wrapper.split_first() {
-            Some((program, rest)) => {
-                let mut c = Command::new(program);
-                c.args(rest).arg(binary());
-                c
-            }
-            None => Command::new(binary()),
-        };
-        cmd.arg("run")
-            .arg("--config")
-            .arg(&self.config)
-            .args(extra_args)
-            .env("RUST_LOG", "info,factwatch=debug")
-            .env_remove("FACTWATCH_CONFIG")
-            .env_remove("FACTWATCH_WEBHOOK_URL")
-            .env_remove("FACTWATCH_WEBHOOK_SECRET")
-            .env_remove("NOTIFY_SOCKET")
-            .env_remove("WATCHDOG_USEC")
-            .env_remove("WATCHDOG_PID")
-            .env_remove("JOURNAL_STREAM")
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        cmd
-    }
-
-    /// Spawns a prepared command as the daemon, its stderr going to a fresh log file.
-    pub fn spawn_command(&self, mut cmd: Command) -> Daemon {
-        let log = self.dir.path().join(format!(
-            "daemon-{}.log",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        ));
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let child = cmd.stderr(log_file).spawn().expect("spawn factwatch run");
-        Daemon::from_child(child, log)
-    }
-
     /// The database, opened read-only by a connection of the test's own.
     pub fn open_db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
