@@ -145,3 +145,41 @@ fn a_file_written_while_stopped_is_processed_at_the_next_start() {
     assert_eq!(got[1].json()["data"]["current"]["value"], 19.0);
     daemon.wait_for_record("starting", "mode", "catch-up", WAIT);
 }
+
+#[test]
+fn alerts_pending_for_a_removed_webhook_are_named_at_start_and_sent_when_it_returns() {
+    let rt = runtime();
+    let down = rt.block_on(Receiver::start([500]));
+    let ws = Workspace::new(Some(down.url("/").as_str()), Some(SECRET), "", "");
+    ws.write("2025-04-08-tariff.md", APRIL);
+    let daemon = ws.start(&[]);
+    ws.write("2025-07-31-deal.md", JULY_CUT);
+    let first = rt.block_on(down.wait_for(1, WAIT));
+    let id = first[0].id().to_string();
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+
+    // The webhook is taken out of the config: its alert stays, and the start says so.
+    ws.write_config(None, None, "", "");
+    let mut daemon = ws.start(&[]);
+    let line = daemon.wait_for_record(
+        "alerts are pending for a webhook that is no longer configured; they are kept, and sent if a webhook of that name is configured again",
+        "webhook",
+        "test",
+        WAIT,
+    );
+    assert_eq!(line["pending"], 1);
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+
+    // Back under the same name, with a receiver that is up: the same alert arrives.
+    let up = rt.block_on(Receiver::start([200]));
+    ws.write_config(Some(up.url("/").as_str()), Some(SECRET), "", "");
+    let daemon = ws.start(&[]);
+    let got = rt.block_on(up.wait_for(1, WAIT));
+    assert_eq!(got[0].id(), id);
+    assert_eq!(got[0].json()["data"]["current"]["value"], 19.0);
+    assert!(daemon.records("alerts are pending for a webhook that is no longer configured; they are kept, and sent if a webhook of that name is configured again").is_empty());
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}

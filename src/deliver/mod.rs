@@ -110,6 +110,26 @@ fn spawn_worker(
     Ok(WorkerHandle { config: webhook.clone(), wake, cancel, join })
 }
 
+/// Logs the pending rows of webhooks that are no longer configured. They are kept, not
+/// dropped: putting the webhook back in the config sends them. Without this line they would
+/// wait silently, and `factwatch_alerts_pending` would never fall to zero.
+fn warn_orphans(db: &Path, configured: &[String]) {
+    let rows = Outbox::open(db).and_then(|o| o.pending_by_webhook());
+    match rows {
+        Ok(rows) => {
+            for (webhook, pending) in rows.into_iter().filter(|(w, _)| !configured.contains(w)) {
+                warn!(
+                    %webhook,
+                    pending,
+                    "alerts are pending for a webhook that is no longer configured; they are \
+                     kept, and sent if a webhook of that name is configured again"
+                );
+            }
+        }
+        Err(e) => warn!(error = %e, "cannot count the pending alerts per webhook"),
+    }
+}
+
 fn open_outbox(db: &Path, webhook: &str) -> anyhow::Result<Outbox> {
     Outbox::open(db).with_context(|| {
         format!("webhook {webhook}: cannot open the outbox in database {}", db.display())
@@ -140,7 +160,9 @@ impl Deliveries {
             let outbox = open_outbox(db, &w.name)?;
             workers.push(spawn_worker(w, delivery, outbox, &metrics, &runtime)?);
         }
-        Ok(Deliveries { db: db.to_path_buf(), metrics, delivery: delivery.clone(), workers })
+        let d = Deliveries { db: db.to_path_buf(), metrics, delivery: delivery.clone(), workers };
+        warn_orphans(db, &d.webhooks());
+        Ok(d)
     }
 
     /// New outbox rows were committed: wake the workers now. Cheap enough to call after
@@ -191,6 +213,8 @@ impl Deliveries {
             started.push(w.name.clone());
         }
         info!(stopped = ?stopped, started = ?started, "webhook delivery reloaded");
+        let (db, names) = (self.db.clone(), self.webhooks());
+        let _ = tokio::task::spawn_blocking(move || warn_orphans(&db, &names)).await;
         self.wake();
         Ok(())
     }

@@ -341,6 +341,21 @@ impl Outbox {
         Ok((pending, delivered, dead))
     }
 
+    /// Pending rows per webhook name, for spotting rows no configured webhook will send.
+    pub fn pending_by_webhook(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT webhook, count(*) FROM outbox WHERE state = 'pending' GROUP BY webhook
+             ORDER BY webhook",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (webhook, n) = row?;
+            out.push((webhook, n.max(0) as u64));
+        }
+        Ok(out)
+    }
+
     /// The body of an event by id, for `send-test` and diagnostics.
     pub fn event_body(&self, event_id: &str) -> Result<Option<String>> {
         Ok(self
