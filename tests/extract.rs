@@ -536,6 +536,32 @@ fn pause_that_began_on_monday_resolves_only_with_a_stated_date() {
 }
 
 #[test]
+fn a_bare_pause_in_a_two_country_story_is_the_pause_on_the_other_country() {
+    // The story is about the US and Pakistan; "the pause" names neither, and a later
+    // article ending "the pause on Pakistani goods" must meet the same key.
+    check(
+        "US and Pakistan resume tariff talks\n\nWASHINGTON: Pakistani negotiators met US officials on Monday about the 29% tariff on Pakistani goods. The U.S. pause on the higher tariffs runs until July 9, and Pakistan hopes for a deal before then.",
+        d0(),
+        &[
+            fig("tariff_rate:US:PK", 29.0, "percent"),
+            status("tariff_pause:US:PK", "active", day(2025, 7, 9)),
+        ],
+    );
+}
+
+#[test]
+fn a_pause_for_most_countries_in_a_two_country_story_stays_the_general_pause() {
+    check(
+        "US and Pakistan resume tariff talks\n\nWASHINGTON: Pakistani negotiators met US officials on Monday about the 29% tariff on Pakistani goods. The U.S. pause on the higher tariffs, which applies to most countries, runs until July 9.",
+        d0(),
+        &[
+            fig("tariff_rate:US:PK", 29.0, "percent"),
+            status("tariff_pause:US", "active", day(2025, 7, 9)),
+        ],
+    );
+}
+
+#[test]
 fn paused_talks_are_not_a_tariff_pause() {
     check("Pakistan and Afghanistan paused peace talks until July 9.", d0(), &[]);
 }
@@ -584,7 +610,7 @@ fn china_truce_article() {
         &[
             fig("tariff_rate:US:CN", 30.0, "percent"),
             fig("tariff_rate:CN:US", 10.0, "percent"),
-            status("tariff_pause:US", "active", day(2025, 8, 12)),
+            status("tariff_pause:US:CN", "active", day(2025, 8, 12)),
             fig("trade_deficit:US:CN@2024", 295.4e9, "USD"),
             fig("exports:CN:US@2024", 438.9e9, "USD"),
         ],

@@ -241,6 +241,9 @@ impl Extractor {
             };
             *c.roles.get_mut(i)? = Some(fill?);
         }
+        if m.optional_from_article {
+            fill_optional_from_article(m, &mut c, mains, article.text.get(s.start..s.end)?);
+        }
         let mut subject: Vec<String> = c
             .roles
             .iter()
@@ -303,6 +306,32 @@ impl Extractor {
             rank,
             order: c.sentence,
         })
+    }
+}
+
+/// In an article about two parties, "the pause" whose imposer is one of them is the pause on
+/// the other: the story is about that pair, and a later article naming the pair ("ending the
+/// pause on Pakistani goods") must meet the same key. A sentence that says the status covers
+/// everyone (the pack's `broad` patterns) keeps the key without the optional role.
+fn fill_optional_from_article(
+    m: &pack::Metric,
+    c: &mut Candidate,
+    mains: &[usize],
+    sentence: &str,
+) {
+    if mains.len() != 2 || c.optional.iter().any(Option::is_some) {
+        return;
+    }
+    if m.broad.iter().any(|re| re.is_match(sentence)) {
+        return;
+    }
+    let used: Vec<usize> = c.roles.iter().flatten().copied().collect();
+    if !used.iter().any(|e| mains.contains(e)) {
+        return;
+    }
+    let other: Vec<usize> = mains.iter().copied().filter(|e| !used.contains(e)).collect();
+    if let ([party], Some(slot)) = (other.as_slice(), c.optional.first_mut()) {
+        *slot = Some(*party);
     }
 }
 

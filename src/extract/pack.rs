@@ -113,6 +113,10 @@ struct RawMetric {
     #[serde(default)]
     symmetric: bool,
     #[serde(default)]
+    optional_from_article: bool,
+    #[serde(default)]
+    broad: Vec<Spanned<String>>,
+    #[serde(default)]
     period: Option<Spanned<String>>,
     label: Spanned<String>,
     triggers: Spanned<Vec<Spanned<String>>>,
@@ -227,6 +231,12 @@ pub(crate) struct Metric {
     pub optional_roles: Vec<usize>,
     /// Whether the subject is an unordered pair, sorted alphabetically in keys.
     pub symmetric: bool,
+    /// Whether an article about two parties fills the one optional role a sentence leaves
+    /// open with the party the required roles do not name.
+    pub optional_from_article: bool,
+    /// Patterns saying a sentence covers everyone ("on all countries"): its optional role
+    /// stays open even with `optional_from_article`.
+    pub broad: Vec<Regex>,
     /// Whether keys carry the year a figure is for.
     pub period: bool,
     /// The label template for alert summaries.
@@ -520,13 +530,15 @@ fn fingerprint(m: &RawMetric) -> String {
     let states: Vec<String> =
         m.state.iter().map(|s| format!("{}={}", s.name.get_ref(), list(&s.phrases))).collect();
     format!(
-        "{}|{}|{:?}|{}|{}|{}|{:?}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}",
+        "{}|{}|{:?}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}|{}|{}|{:?}|{}|{}|{}",
         m.name.get_ref(),
         m.kind.get_ref(),
         m.unit.as_ref().map(|u| u.get_ref()),
         list(m.roles.get_ref()),
         list(&m.optional_roles),
         m.symmetric,
+        m.optional_from_article,
+        list(&m.broad),
         m.period.as_ref().map(|p| p.get_ref()),
         m.label.get_ref(),
         list(m.triggers.get_ref()),
@@ -666,6 +678,13 @@ fn compile_metric(
         })
         .collect();
     let context = compile_all(&m.context, "context")?;
+    let broad = compile_all(&m.broad, "broad")?;
+    if m.optional_from_article && optional_roles.len() != 1 {
+        return Err(here(
+            m.name.span(),
+            "optional_from_article needs exactly one optional role".to_string(),
+        ));
+    }
     let mut states = Vec::with_capacity(m.state.len());
     for s in &m.state {
         let state_name = s.name.get_ref().trim().to_string();
@@ -715,6 +734,8 @@ fn compile_metric(
         roles,
         optional_roles,
         symmetric: m.symmetric,
+        optional_from_article: m.optional_from_article,
+        broad,
         period,
         label,
         values,
@@ -746,6 +767,18 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "pack test.toml line 8: metric \"tariff_rate\": unknown unit \"percnt\" (expected one of percent, USD, days, count)"
+        );
+    }
+
+    #[test]
+    fn optional_from_article_without_an_optional_role_names_the_metric() {
+        let text = format!(
+            "{ROLES}\n[[metric]]\nname = \"tariff_pause\"\nkind = \"status\"\nroles = [\"imposer\"]\noptional_from_article = true\nlabel = \"{{imposer}} pause\"\ntriggers = [\"pause\"]\n[[metric.state]]\nname = \"active\"\nphrases = ['pause']\n"
+        );
+        let err = pack(&text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "pack test.toml line 6: metric \"tariff_pause\": optional_from_article needs exactly one optional role"
         );
     }
 
