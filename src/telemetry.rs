@@ -5,11 +5,86 @@
 //! in the Prometheus text format do the job without a metrics framework.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::LogFormat;
 use crate::model::EventType;
+
+/// How often a long scan logs its progress when stderr is not a terminal.
+const PROGRESS_LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Progress of a long scan: a bar on a terminal, a log line every few seconds otherwise.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: u64,
+    done: AtomicU64,
+    last_log: Mutex<Instant>,
+    what: String,
+}
+
+impl Progress {
+    pub fn new(total: u64, what: &str) -> Progress {
+        Progress::with_bar(total, what, std::io::stderr().is_terminal())
+    }
+
+    /// For a command that prints its results: a bar only when they go to a file or a pipe,
+    /// since lines printed to the same terminal would tear it.
+    pub fn beside_stdout(total: u64, what: &str) -> Progress {
+        let bar = std::io::stderr().is_terminal() && !std::io::stdout().is_terminal();
+        Progress::with_bar(total, what, bar)
+    }
+
+    fn with_bar(total: u64, what: &str, bar: bool) -> Progress {
+        let bar = (total >= 50 && bar).then(|| {
+            let b = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+            ) {
+                b.set_style(style);
+            }
+            b.set_message(what.to_string());
+            b
+        });
+        Progress {
+            bar,
+            total,
+            done: 0.into(),
+            last_log: Mutex::new(Instant::now()),
+            what: what.to_string(),
+        }
+    }
+
+    pub fn inc(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+            return;
+        }
+        if let Ok(mut last) = self.last_log.lock()
+            && last.elapsed() >= PROGRESS_LOG_EVERY
+        {
+            *last = Instant::now();
+            tracing::info!(done, total = self.total, "{}", self.what);
+        }
+    }
+
+    /// Prints a line to stderr without tearing the bar.
+    pub fn note(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
 
 /// How an article file ended up, for `factwatch_articles_total{outcome=...}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

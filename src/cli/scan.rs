@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use crate::ingest;
 use crate::pipeline::load_extractor;
+use crate::telemetry::Progress;
 
 /// Arguments of `scan`.
 #[derive(Debug, clap::Args)]
@@ -27,56 +28,59 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let extractor = load_extractor(&config)?;
     let mut out = super::Output::new();
     let mut failed = 0usize;
+    let mut files = Vec::new();
     for path in &args.paths {
-        let files: Vec<PathBuf> = if path.is_dir() {
+        if path.is_dir() {
             let (found, problems) = ingest::scan::walk(path, path);
             for p in problems {
                 eprintln!("factwatch: {}: {}", p.path.display(), p.error);
                 failed += 1;
             }
-            found.into_iter().map(|f| f.path).collect()
+            files.extend(found.into_iter().map(|f| f.path));
         } else {
-            vec![path.clone()]
+            files.push(path.clone());
+        }
+    }
+    let progress = Progress::beside_stdout(files.len() as u64, "scanning articles");
+    for file in files {
+        progress.inc();
+        let source = file.display().to_string();
+        let loaded = ingest::read::read_file(&file, config.ingest.max_file_size)
+            .and_then(|raw| ingest::load(&source, &file, &raw, &config.tz));
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                progress.note(&format!("factwatch: {source}: skipped: {e}"));
+                failed += 1;
+                continue;
+            }
         };
-        for file in files {
-            let source = file.display().to_string();
-            let loaded = ingest::read::read_file(&file, config.ingest.max_file_size)
-                .and_then(|raw| ingest::load(&source, &file, &raw, &config.tz));
-            let loaded = match loaded {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("factwatch: {source}: skipped: {e}");
-                    failed += 1;
-                    continue;
-                }
-            };
-            for note in &loaded.notes {
-                eprintln!("factwatch: {source}: {note}");
-            }
-            let extraction = extractor.extract(&loaded.article);
-            for w in &extraction.warnings {
-                eprintln!("factwatch: {source}: {w}");
-            }
-            if !args.json {
-                let d = &loaded.article.date;
-                out.line(&format!("{source}  (dated {} from {})", d.date, d.origin.as_str()))?;
-            }
-            for claim in &extraction.claims {
-                if args.json {
-                    out.line(&serde_json::to_string(claim)?)?;
-                } else {
-                    let value =
-                        crate::reconcile::show(&crate::model::Observation::from_claim(claim));
-                    out.line(&format!(
-                        "  {:<32} {:<24} \"{}\"",
-                        claim.key,
-                        value,
-                        super::clip(&claim.quote, 90)
-                    ))?;
-                }
+        for note in &loaded.notes {
+            progress.note(&format!("factwatch: {source}: {note}"));
+        }
+        let extraction = extractor.extract(&loaded.article);
+        for w in &extraction.warnings {
+            progress.note(&format!("factwatch: {source}: {w}"));
+        }
+        if !args.json {
+            let d = &loaded.article.date;
+            out.line(&format!("{source}  (dated {} from {})", d.date, d.origin.as_str()))?;
+        }
+        for claim in &extraction.claims {
+            if args.json {
+                out.line(&serde_json::to_string(claim)?)?;
+            } else {
+                let value = crate::reconcile::show(&crate::model::Observation::from_claim(claim));
+                out.line(&format!(
+                    "  {:<32} {:<24} \"{}\"",
+                    claim.key,
+                    value,
+                    super::clip(&claim.quote, 90)
+                ))?;
             }
         }
     }
+    progress.finish();
     out.flush()?;
     let _ = std::io::stderr().flush();
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })

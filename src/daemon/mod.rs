@@ -14,7 +14,6 @@ mod systemd;
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,7 +31,7 @@ use crate::ingest::{self, ReadError, watch};
 use crate::model::Kind;
 use crate::pipeline::{self, AlertPolicy, FileOutcome, Freshness, Pipeline, load_extractor};
 use crate::store::Store;
-use crate::telemetry::{ArticleOutcome, Metrics};
+use crate::telemetry::{ArticleOutcome, Metrics, Progress};
 
 /// Options of `factwatch run` that are not configuration.
 #[derive(Debug, Clone, Default)]
@@ -45,8 +44,6 @@ pub struct RunOptions {
 const ROOT_POLL: Duration = Duration::from_secs(1);
 /// How often the status line for `systemctl status` is refreshed.
 const STATUS_EVERY: Duration = Duration::from_secs(30);
-/// How often a long scan logs its progress when stderr is not a terminal.
-const PROGRESS_LOG_EVERY: Duration = Duration::from_secs(5);
 
 struct Daemon {
     config: Config,
@@ -639,56 +636,5 @@ impl Daemon {
         }
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// Progress of a long scan: a bar on a terminal, a log line every few seconds otherwise.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    total: u64,
-    done: std::sync::atomic::AtomicU64,
-    last_log: Mutex<std::time::Instant>,
-    what: String,
-}
-
-impl Progress {
-    fn new(total: u64, what: &str) -> Progress {
-        let bar = (total >= 50 && std::io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
-            ) {
-                b.set_style(style);
-            }
-            b.set_message(what.to_string());
-            b
-        });
-        Progress {
-            bar,
-            total,
-            done: 0.into(),
-            last_log: Mutex::new(std::time::Instant::now()),
-            what: what.to_string(),
-        }
-    }
-
-    fn inc(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(b) = &self.bar {
-            b.inc(1);
-            return;
-        }
-        if let Ok(mut last) = self.last_log.lock()
-            && last.elapsed() >= PROGRESS_LOG_EVERY
-        {
-            *last = std::time::Instant::now();
-            tracing::info!(done, total = self.total, "{}", self.what);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
     }
 }
