@@ -452,6 +452,22 @@ fn pause_with_start_and_duration_ends_after_the_duration() {
 }
 
 #[test]
+fn a_pause_of_months_ends_on_the_same_day_of_the_month() {
+    // Three calendar months from April 9 is July 9 (90 days would be July 8), and a month
+    // from January 31 is the last day of February.
+    check(
+        "Washington agreed to a three-month pause on tariffs on Chinese goods starting April 9.",
+        d0(),
+        &[status("tariff_pause:US:CN", "active", day(2025, 7, 9))],
+    );
+    check(
+        "The U.S. suspended its tariffs on Mexican goods for one month starting January 31.",
+        d0(),
+        &[status("tariff_pause:US:MX", "active", day(2025, 2, 28))],
+    );
+}
+
+#[test]
 fn duration_without_a_start_has_no_deadline() {
     check(
         "The United States announced a suspension of these tariffs for a 90-day period affecting most countries.",

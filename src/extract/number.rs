@@ -24,9 +24,12 @@ pub(crate) enum Unit {
     OtherMoney,
     /// Days (weeks are converted).
     Days,
+    /// Calendar months, kept apart from days so "a three-month pause from April 9" ends on
+    /// July 9, not 90 days later.
+    Months,
     /// A bare number, possibly with a scale word.
     Count,
-    /// Months, years, percentage points: durations and changes no metric takes as a value.
+    /// Years, percentage points: durations and changes no metric takes as a value.
     Other,
 }
 
@@ -185,7 +188,9 @@ pub(crate) fn quantities(sentence: &str, taken: &[(usize, usize)]) -> Vec<Quanti
             Unit::Other
         } else if tail.contains("day") || tail.contains("week") {
             Unit::Days
-        } else if tail.contains("month") || tail.contains("year") {
+        } else if tail.contains("month") {
+            Unit::Months
+        } else if tail.contains("year") {
             Unit::Other
         } else if money {
             let is_usd = match cur {
@@ -636,6 +641,10 @@ mod tests {
         assert_eq!(one("Rs 500 billion").unit, Unit::OtherMoney);
         assert_eq!(one("5,000 jobs").value, 5000.0);
         assert_eq!(one("for two weeks").value, 14.0);
+        let q = one("a three-month pause");
+        assert_eq!((q.value, q.unit), (3.0, Unit::Months));
+        assert_eq!(one("for 6 months").unit, Unit::Months);
+        assert_eq!(one("a five-year plan").unit, Unit::Other);
     }
 
     #[test]

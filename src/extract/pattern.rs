@@ -27,6 +27,8 @@ pub(crate) enum TokenKind {
     OtherMoney,
     /// A duration in days ("90-day", "180 days").
     Days,
+    /// A duration in calendar months ("three-month", "6 months").
+    Months,
     /// A plain count ("5,000 jobs").
     Count,
     /// A quantity that is not a level: a previous value, a change, a range, a spread.
@@ -46,6 +48,7 @@ impl TokenKind {
             TokenKind::Usd => 'U',
             TokenKind::OtherMoney => 'X',
             TokenKind::Days => 'D',
+            TokenKind::Months => 'M',
             TokenKind::Count => 'C',
             TokenKind::Inert => 'Z',
             TokenKind::Year => 'Y',
@@ -167,11 +170,11 @@ fn placeholder(inner: &str, slots: &Slots<'_>, source: &str) -> Result<String, S
             "(?P<value>{})",
             token_class(&slots.value_letter.map_or_else(|| "PUXDC".to_string(), String::from))
         )),
-        "days" => Ok(format!("(?P<days>{})", token_class("D"))),
+        "days" => Ok(format!("(?P<days>{})", token_class("DM"))),
         "date" => Ok(format!("(?P<date>{})", token_class("T"))),
         "year" => Ok(format!("(?P<year>{})", token_class("Y"))),
         "entity" => Ok(token_class("E")),
-        "quantity" => Ok(token_class("PUXDCZ")),
+        "quantity" => Ok(token_class("PUXDMCZ")),
         "trigger" => slots.trigger.map(|t| format!("(?:{t})")).ok_or_else(|| {
             format!("pattern {source:?}: {{trigger}} is only available in metric patterns")
         }),

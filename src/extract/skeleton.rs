@@ -141,6 +141,7 @@ fn quantity_kind(q: &Quantity) -> TokenKind {
         Unit::Usd => TokenKind::Usd,
         Unit::OtherMoney => TokenKind::OtherMoney,
         Unit::Days => TokenKind::Days,
+        Unit::Months => TokenKind::Months,
         Unit::Count => TokenKind::Count,
         Unit::Other => TokenKind::Inert,
     }

@@ -12,6 +12,7 @@ use jiff::ToSpan;
 
 use super::date::{Mention, When};
 use super::metric::{Candidate, Period, Reading, bindings, dedupe_roles};
+use super::number::Unit;
 use super::pack::{Metric, Vocabulary};
 use super::pattern::token_index;
 use super::skeleton::Skeleton;
@@ -120,10 +121,10 @@ fn from_start_and_duration(
     sk: &Skeleton,
     article: ArticleDate,
 ) -> Option<Deadline> {
-    let days = metric.durations.iter().find_map(|re| {
+    let (count, unit) = metric.durations.iter().find_map(|re| {
         let caps = re.captures(&sk.text)?;
         let qi = token_index(caps.name("days")?.as_str())?;
-        sk.quantities.get(qi).map(|(q, _)| q.value)
+        sk.quantities.get(qi).map(|(q, _)| (q.value, q.unit))
     })?;
     let start = metric.starts.iter().find_map(|re| {
         let caps = re.captures(&sk.text)?;
@@ -133,12 +134,13 @@ fn from_start_and_duration(
             _ => None,
         }
     })?;
-    if !(1.0..=3660.0).contains(&days) {
-        return None;
-    }
-    // Bounded above, so the cast cannot truncate a meaningful value.
-    let days = days.round() as i64;
-    start.checked_add(days.days()).ok().map(Deadline::Day)
+    let span = match unit {
+        // Bounded, so the casts cannot truncate a meaningful value.
+        Unit::Months if (1.0..=120.0).contains(&count) => (count.round() as i64).months(),
+        Unit::Days if (1.0..=3660.0).contains(&count) => (count.round() as i64).days(),
+        _ => return None,
+    };
+    start.checked_add(span).ok().map(Deadline::Day)
 }
 
 /// "has not ended", "didn't expire", "never paused": the phrase is denied.
