@@ -4,20 +4,23 @@
 //! Run it with:
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-deliver cargo run --release --example bench_deliver
+//! cargo run --release --example bench_deliver [-- --sizes 1000,10000,100000]
 //! ```
 //!
 //! Without arguments it runs 1,000 and then 10,000 queued events, each in a fresh child
-//! process (peak RSS is per process), and prints one line per run. With arguments,
-//! `bench_deliver N [KEYS]` runs one size in this process: N events spread over KEYS keys
-//! (default N/10, so every key has 10 events that must go out in order).
+//! process (peak RSS is per process), and prints Markdown table rows (`| benchmark |
+//! measure | result | target |`) on standard output, as the other harnesses do for
+//! `bench/run`. `--sizes` picks the backlog sizes. With a bare number, `bench_deliver N
+//! [KEYS]` runs one size in this process: N events spread over KEYS keys (default N/10, so
+//! every key has 10 events that must go out in order).
 //!
 //! Each run fills an outbox in a temp SQLite file through `Store::record_clock_changes`
 //! (1,000 events per transaction, as the pipeline would), starts an in-process axum receiver
 //! on 127.0.0.1 that answers 200, starts `Deliveries` for one signed JSON webhook with the
 //! default settings (32 requests in flight), and polls the outbox until nothing is pending.
-//! It prints alerts/s over the drain, the drain time, and peak RSS (VmHWM from
-//! /proc/self/status) after filling and at the end.
+//! It reports alerts/s over the drain, the drain time, the fill time, and peak RSS (VmHWM
+//! from /proc/self/status) after filling and at the end: the drain must not add memory that
+//! follows the backlog.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,9 +37,13 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first() {
+    let result = match args.first().map(String::as_str) {
+        Some("--sizes") => match args.get(1) {
+            Some(sizes) => run_sizes(&sizes.split(',').collect::<Vec<_>>()),
+            None => Err(anyhow::anyhow!("--sizes needs a list, e.g. 1000,10000")),
+        },
         Some(n) => run_one(n, args.get(1)),
-        None => run_both(),
+        None => run_sizes(&["1000", "10000"]),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,10 +55,10 @@ fn main() -> ExitCode {
 }
 
 /// Runs each size in its own process, so each peak RSS is that size's alone.
-fn run_both() -> anyhow::Result<()> {
+fn run_sizes(sizes: &[&str]) -> anyhow::Result<()> {
     let exe = std::env::current_exe()?;
-    for n in ["1000", "10000"] {
-        let status = std::process::Command::new(&exe).arg(n).status()?;
+    for n in sizes {
+        let status = std::process::Command::new(&exe).arg(n.trim()).status()?;
         anyhow::ensure!(status.success(), "the run with {n} events failed");
     }
     Ok(())
@@ -165,16 +172,44 @@ async fn bench(n: usize, keys: usize) -> anyhow::Result<()> {
     let got = received.load(Ordering::Relaxed);
     anyhow::ensure!(got as usize == n, "the receiver got {got} requests for {n} events");
 
-    println!(
-        "{n:>6} events / {keys:>5} keys: drained in {:>7.3}s = {:>7.0} alerts/s | fill {:.2}s | peak RSS after fill {:>6.1} MiB, at end {:>6.1} MiB ({} in flight max)",
+    let rate = n as f64 / drain.as_secs_f64();
+    let (hwm_fill, hwm_end) = (hwm_after_fill as f64 / 1024.0, vm_hwm_kib() as f64 / 1024.0);
+    eprintln!(
+        "{n:>6} events / {keys:>5} keys: drained in {:>7.3}s = {rate:>7.0} alerts/s | fill {:.2}s | peak RSS after fill {hwm_fill:>6.1} MiB, at end {hwm_end:>6.1} MiB ({} in flight max)",
         drain.as_secs_f64(),
-        n as f64 / drain.as_secs_f64(),
         fill_time.as_secs_f64(),
-        hwm_after_fill as f64 / 1024.0,
-        vm_hwm_kib() as f64 / 1024.0,
         defaults.delivery.max_in_flight,
     );
+    let bench = format!(
+        "delivery, {} queued events over {} keys ({} in flight)",
+        thousands(n),
+        thousands(keys),
+        defaults.delivery.max_in_flight
+    );
+    println!(
+        "| {bench} | drain time / alerts/s | {:.2} s / {rate:.0} | >= 1,000 alerts/s: {} |",
+        drain.as_secs_f64(),
+        if rate >= 1000.0 { "met" } else { "MISSED" }
+    );
+    println!(
+        "| {bench} | peak RSS after filling -> after draining (fill took {:.1} s) | {hwm_fill:.1} -> {hwm_end:.1} MiB | no growth with the backlog: {} |",
+        fill_time.as_secs_f64(),
+        // The drain may add a fixed amount (runtime, client, one batch), not the backlog.
+        if hwm_end - hwm_fill < 16.0 { "met" } else { "MISSED" }
+    );
     Ok(())
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Peak resident set size of this process, in KiB (0 where /proc is not available).

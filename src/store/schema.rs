@@ -85,4 +85,92 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         value  TEXT NOT NULL
     );
     "#,
+    // Version 2: the pending rows of a webhook in event order, so `Outbox::due` walks them
+    // in its `ORDER BY event_seq` and stops at its `LIMIT`. With only `outbox_due` it read
+    // every due row of the backlog and sorted them on each call, and a worker calls it
+    // after every batch of outcomes: a drain cost grew with the square of the backlog.
+    r#"
+    CREATE INDEX outbox_pending_by_seq ON outbox(webhook, event_seq) WHERE state = 'pending';
+    "#,
 ];
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, params};
+
+    use super::MIGRATIONS;
+    use crate::store::outbox::DUE;
+    use crate::store::{Outbox, Store};
+
+    /// A database file left by a binary that knew only schema version 1, with one article,
+    /// one event and its pending outbox row.
+    fn v1_database(path: &std::path::Path) {
+        let conn = Connection::open(path).expect("create");
+        conn.execute_batch(MIGRATIONS[0]).expect("schema v1");
+        conn.execute_batch("PRAGMA user_version = 1").expect("version");
+        conn.execute(
+            "INSERT INTO articles (path, content_hash, size, mtime_ns, published, date_origin, processed_at)
+             VALUES ('a.md', 'h1', 10, 1, '2025-04-08', 'metadata', '2025-04-08T00:00:00Z')",
+            [],
+        )
+        .expect("article");
+        conn.execute(
+            "INSERT INTO events (seq, id, type, key, body, created_at)
+             VALUES (1, 'evt_1', 'fact.new', 'tariff_rate:US:PK', '{}', '2025-04-08T00:00:00Z')",
+            [],
+        )
+        .expect("event");
+        conn.execute(
+            "INSERT INTO outbox (event_seq, webhook, key, state, next_attempt_ms, updated_ms)
+             VALUES (1, 'w', 'tariff_rate:US:PK', 'pending', 0, 0)",
+            [],
+        )
+        .expect("outbox row");
+    }
+
+    #[test]
+    fn opening_a_v1_database_migrates_it_to_v2_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("factwatch.db");
+        v1_database(&path);
+
+        let store = Store::open(&path).expect("open and migrate");
+        assert!(!store.is_empty().expect("articles"));
+        drop(store);
+        let outbox = Outbox::open(&path).expect("outbox");
+        let due = outbox.due("w", jiff::Timestamp::now(), 10).expect("due");
+        assert_eq!(due.iter().map(|d| d.event_id.as_str()).collect::<Vec<_>>(), ["evt_1"]);
+        drop(outbox);
+
+        let conn = Connection::open(&path).expect("reopen");
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("v");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(version, 2);
+        let index: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                params!["outbox_pending_by_seq"],
+                |r| r.get(0),
+            )
+            .expect("index");
+        assert_eq!(index, 1);
+    }
+
+    /// The plan, not the speed, is what a test can check on any machine: the due query must
+    /// read pending rows in event order from the index, with no sort of the whole backlog.
+    #[test]
+    fn due_rows_are_read_in_order_from_the_pending_index() {
+        let store = Store::open_in_memory().expect("open");
+        let plan: Vec<String> = {
+            let mut stmt =
+                store.conn.prepare(&format!("EXPLAIN QUERY PLAN {DUE}")).expect("explain");
+            stmt.query_map(params!["w", 0, 10], |r| r.get::<_, String>(3))
+                .expect("plan")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        let plan = plan.join("\n");
+        assert!(plan.contains("SEARCH o USING INDEX outbox_pending_by_seq"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+}
