@@ -183,3 +183,36 @@ fn alerts_pending_for_a_removed_webhook_are_named_at_start_and_sent_when_it_retu
     let (status, _) = daemon.stop();
     assert!(status.success());
 }
+
+#[test]
+fn the_bootstrap_summary_shows_a_sample_and_counts_the_rest() {
+    let ws = Workspace::new(None, None, "", "");
+    let mut n = 0;
+    for (imposer, name) in [("The U.S.", "us"), ("The European Union", "eu")] {
+        for (i, c) in crate::support::COUNTRIES.iter().enumerate() {
+            ws.write(
+                &format!("2025-04-{:02}-{name}-{i}.md", i + 1),
+                &format!(
+                    "---\ndate: 2025-04-{:02}\n---\n{imposer} imposed a {}% tariff on {c} goods.\n",
+                    i + 1,
+                    10 + i
+                ),
+            );
+            n += 1;
+        }
+    }
+    let mut daemon = ws.start(&[]);
+    let summary = daemon.wait_for_record("bootstrap done: the folder is the baseline (no alerts posted; set bootstrap_alerts = true to post them)", "articles", &n.to_string(), WAIT);
+    assert_eq!((summary["facts"].as_u64(), summary["figures"].as_u64()), (Some(n), Some(n)));
+    assert_eq!(summary["statuses"], 0);
+    let learned = daemon.records("learned");
+    assert_eq!(learned.len(), 20);
+    let keys: Vec<&str> = learned.iter().filter_map(|r| r["key"].as_str()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "the sample is the first facts by key");
+    let more = format!("... and {} more; `factwatch facts` lists them all", n - 20);
+    assert_eq!(daemon.records(&more).len(), 1, "{more:?} in\n{}", daemon.log());
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+}

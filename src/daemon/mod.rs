@@ -28,7 +28,6 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::deliver::Deliveries;
 use crate::ingest::{self, ReadError, watch};
-use crate::model::Kind;
 use crate::pipeline::{self, AlertPolicy, FileOutcome, Freshness, Pipeline, load_extractor};
 use crate::store::Store;
 use crate::telemetry::{ArticleOutcome, Metrics, Progress};
@@ -598,14 +597,19 @@ impl Daemon {
 
     /// The one-screen summary of what a bootstrap learned.
     async fn bootstrap_summary(&self, alerts: bool) {
-        let Ok(Ok(facts)) = self.with_store(|s| s.all_facts()).await else { return };
+        // A sample, not every fact: a folder of 100,000 articles can hold tens of thousands.
+        const SHOWN: usize = 20;
+        let Ok(Ok(facts)) = self.with_store(|s| s.first_facts(SHOWN)).await else { return };
+        let Ok(Ok((figures, statuses))) = self.with_store(|s| s.fact_kinds()).await else {
+            return;
+        };
         let counts =
             self.with_store(|s| s.counts()).await.ok().and_then(Result::ok).unwrap_or_default();
-        let statuses = facts.iter().filter(|f| f.kind == Kind::Status).count();
+        let total = figures + statuses;
         tracing::info!(
             articles = counts.articles,
-            facts = facts.len(),
-            figures = facts.len() - statuses,
+            facts = total,
+            figures,
             statuses,
             alerts_posted = alerts,
             "bootstrap done: the folder is the baseline{}",
@@ -615,11 +619,14 @@ impl Daemon {
                 " (no alerts posted; set bootstrap_alerts = true to post them)"
             }
         );
-        for f in facts.iter().take(20) {
+        for f in &facts {
             tracing::info!(key = %f.key, value = %crate::reconcile::show(&f.current), as_of = %f.current.as_of, source = %f.current.source, "learned");
         }
-        if facts.len() > 20 {
-            tracing::info!("... and {} more; `factwatch facts` lists them all", facts.len() - 20);
+        if total > SHOWN as u64 {
+            tracing::info!(
+                "... and {} more; `factwatch facts` lists them all",
+                total - SHOWN as u64
+            );
         }
     }
 

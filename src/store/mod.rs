@@ -445,14 +445,35 @@ impl Store {
 
     /// Every fact, ordered by key.
     pub fn all_facts(&self) -> Result<Vec<Fact>> {
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {FACT_COLUMNS} FROM facts ORDER BY key"))?;
-        let rows = stmt.query_map([], fact_from_row)?;
+        self.first_facts(usize::MAX)
+    }
+
+    /// The first `limit` facts by key: a sample that costs the same however many are held.
+    pub fn first_facts(&self, limit: usize) -> Result<Vec<Fact>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {FACT_COLUMNS} FROM facts ORDER BY key LIMIT ?1"))?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], fact_from_row)?;
         let mut out = Vec::new();
         for r in rows {
             out.push(r?.map_err(Error::Row)?);
         }
         Ok(out)
+    }
+
+    /// How many facts are figures and how many are statuses.
+    pub fn fact_kinds(&self) -> Result<(u64, u64)> {
+        let mut stmt = self.conn.prepare("SELECT kind, count(*) FROM facts GROUP BY kind")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let (mut figures, mut statuses) = (0, 0);
+        for row in rows {
+            let (kind, n) = row?;
+            match Kind::parse(&kind) {
+                Some(Kind::Status) => statuses += n.max(0) as u64,
+                _ => figures += n.max(0) as u64,
+            }
+        }
+        Ok((figures, statuses))
     }
 
     /// The earliest day on which some status stops holding, if any status has a deadline.
