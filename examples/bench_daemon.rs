@@ -29,6 +29,9 @@
 #[allow(dead_code, reason = "only the per-article generator is used here")]
 mod corpus;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{Read as _, Seek as _};
 use std::path::{Path, PathBuf};
@@ -125,18 +128,6 @@ fn row(bench: &str, measure: &str, result: &str, target: &str) {
 
 fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -497,7 +488,7 @@ fn e2e(o: &Options) -> anyhow::Result<()> {
     let bench = format!(
         "e2e latency, debounce {} ms ({} articles, {mode})",
         o.debounce_ms,
-        thousands(o.articles)
+        common::thousands(o.articles)
     );
     row(
         &bench,
@@ -631,7 +622,8 @@ fn backfill(o: &Options) -> anyhow::Result<()> {
             c.articles,
             daemon.log.path.display()
         );
-        let bench = format!("backfill {} articles ({:.0} MB)", thousands(n), bytes as f64 / 1e6);
+        let bench =
+            format!("backfill {} articles ({:.0} MB)", common::thousands(n), bytes as f64 / 1e6);
         let secs = c.wall.as_secs_f64();
         row(
             &bench,
@@ -662,7 +654,7 @@ fn backfill(o: &Options) -> anyhow::Result<()> {
         let ratio = b as f64 / a.max(1) as f64;
         row(
             "backfill memory",
-            &format!("peak RSS {} / {}", thousands(big), thousands(small)),
+            &format!("peak RSS {} / {}", common::thousands(big), common::thousands(small)),
             &format!("{ratio:.2}x ({} vs {})", mib(b), mib(a)),
             &format!("nearly the same (< 1.25x): {}", if ratio < 1.25 { "met" } else { "MISSED" }),
         );
@@ -695,7 +687,7 @@ fn idle(o: &Options, daemon: Daemon, bench: &str, ticks: f64) -> anyhow::Result<
 fn restart(o: &Options, ws: &Workspace, n: usize, ticks: f64) -> anyhow::Result<()> {
     let (daemon, c) = catch_up(&o.bin, ws, "restart")?;
     row(
-        &format!("restart over {} unchanged articles", thousands(n)),
+        &format!("restart over {} unchanged articles", common::thousands(n)),
         "catch-up wall time / peak RSS / CPU time",
         &format!(
             "{:.1} s / {} / {:.1} s",

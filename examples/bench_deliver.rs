@@ -22,6 +22,9 @@
 //! from /proc/self/status) after filling and at the end: the drain must not add memory that
 //! follows the backlog.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -182,8 +185,8 @@ async fn bench(n: usize, keys: usize) -> anyhow::Result<()> {
     );
     let bench = format!(
         "delivery, {} queued events over {} keys ({} in flight)",
-        thousands(n),
-        thousands(keys),
+        common::thousands(n),
+        common::thousands(keys),
         defaults.delivery.max_in_flight
     );
     println!(
@@ -198,18 +201,6 @@ async fn bench(n: usize, keys: usize) -> anyhow::Result<()> {
         if hwm_end - hwm_fill < 16.0 { "met" } else { "MISSED" }
     );
     Ok(())
-}
-
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Peak resident set size of this process, in KiB (0 where /proc is not available).

@@ -11,6 +11,9 @@
 //! time divided by its iterations), read from `new/estimates.json`; the throughput in bytes
 //! per iteration comes from `new/benchmark.json`. Benchmarks that did not run are left out.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -118,7 +121,7 @@ fn report(dir: &Path) -> anyhow::Result<()> {
     for n in sizes {
         let record = load(dir, &format!("state/record/{n}"))?;
         let lookup = load(dir, &format!("state/lookup_reconcile/{n}"))?;
-        let bench = format!("state scale, {} facts + history rows", thousands(n));
+        let bench = format!("state scale, {} facts + history rows", common::thousands(n));
         if let Some(r) = record {
             row(
                 &bench,
@@ -137,16 +140,4 @@ fn report(dir: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
