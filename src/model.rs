@@ -530,3 +530,66 @@ pub struct AlertData {
     /// One readable line, e.g. `US tariff on PK: 29% -> 19%`.
     pub summary: String,
 }
+
+/// A pattern over fact keys: `*` matches any run of characters, everything else literally,
+/// e.g. `tariff_rate:US:*`. Webhook filters (`keys`), `factwatch facts PATTERN` and alert
+/// routing all match keys with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct KeyPattern(String);
+
+impl KeyPattern {
+    /// Wraps a pattern.
+    pub fn new(s: impl Into<String>) -> KeyPattern {
+        KeyPattern(s.into())
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `key` matches.
+    pub fn matches(&self, key: &str) -> bool {
+        glob_match(self.0.as_bytes(), key.as_bytes())
+    }
+}
+
+fn glob_match(pat: &[u8], s: &[u8]) -> bool {
+    // Iterative wildcard matching with one backtrack point: linear in practice, and it cannot
+    // blow up on patterns with many stars the way naive recursion does.
+    let (mut p, mut i) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while i < s.len() {
+        if p < pat.len() && pat[p] != b'*' && pat[p] == s[i] {
+            p += 1;
+            i += 1;
+        } else if p < pat.len() && pat[p] == b'*' {
+            star = Some(p);
+            mark = i;
+            p += 1;
+        } else if let Some(sp) = star {
+            p = sp + 1;
+            mark += 1;
+            i = mark;
+        } else {
+            return false;
+        }
+    }
+    pat[p..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod key_pattern_tests {
+    use super::KeyPattern;
+
+    #[test]
+    fn key_patterns_match_with_stars() {
+        let p = KeyPattern::new("tariff_rate:US:*");
+        assert!(p.matches("tariff_rate:US:PK"));
+        assert!(!p.matches("tariff_rate:PK:US"));
+        assert!(KeyPattern::new("*@2024").matches("trade_volume:PK:US@2024"));
+        assert!(KeyPattern::new("*").matches(""));
+        assert!(!KeyPattern::new("a*b*c").matches("aXbXd"));
+    }
+}

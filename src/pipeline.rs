@@ -12,10 +12,10 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::config::{Config, KeyPattern, WebhookConfig};
+use crate::config::{Config, WebhookConfig};
 use crate::extract::Extractor;
 use crate::ingest::{self, Loaded, ReadError};
-use crate::model::{AlertEvent, Change, EventType};
+use crate::model::{AlertEvent, Change, EventType, KeyPattern};
 use crate::reconcile::{self, Rules};
 use crate::store::{self, ArticleRecord, FileMeta, Outgoing, Store};
 
@@ -96,6 +96,8 @@ pub enum FileOutcome {
         events: Vec<AlertEvent>,
         /// Log-worthy notes from reading and extraction.
         notes: Vec<String>,
+        /// Recorded silently as the bootstrap baseline: `changes` queued no alert.
+        baseline: bool,
     },
     /// Same content as when last processed.
     Unchanged,
@@ -205,6 +207,7 @@ impl Pipeline {
             changes: changes.iter().filter_map(Change::event_type).collect(),
             events: outgoing.into_iter().map(|o| o.event).collect(),
             notes,
+            baseline: !alerts,
         })
     }
 

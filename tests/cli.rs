@@ -204,3 +204,109 @@ fn facts_without_a_database_says_what_to_do() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("start `factwatch run` first"));
     assert!(!ws.db.exists(), "reading facts does not create a database");
 }
+
+#[test]
+fn messages_say_the_right_setting_and_problem() {
+    let ws = Workspace::new(None, None, "", "");
+    // `--config` is global: before the verb as well as after it.
+    let out = Command::new(binary())
+        .args(["--config"])
+        .arg(&ws.config)
+        .args(["facts"])
+        .env_remove("FACTWATCH_CONFIG")
+        .output()
+        .expect("facts");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no database at") && err.contains("start `factwatch run` first"), "{err}");
+
+    let out = ws.factwatch(&["scan", "nope/"]);
+    assert!(!out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "factwatch: nope/: no such file or folder\n");
+
+    let out = ws.factwatch(&["outbox", "retry"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("an event id (`evt_...`") && err.contains("--all-dead"), "{err}");
+
+    let out = Command::new(binary())
+        .args(["check-config", "--config"])
+        .arg(&ws.config)
+        .env("FACTWATCH_WEBHOOK_URL", "http://127.0.0.1:9/")
+        .env("FACTWATCH_WEBHOOK_SECRET", "not-a-secret")
+        .output()
+        .expect("check-config");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("factwatch: setting `webhook[0] (env).secret` (from FACTWATCH_WEBHOOK_SECRET): the secret must be"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &ws.config,
+        format!("{}\nwach_dir = \"x\"\n", std::fs::read_to_string(&ws.config).expect("config")),
+    )
+    .expect("config");
+    let out = ws.factwatch(&["check-config"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(" line ") && err.contains("unknown field `wach_dir`"), "{err}");
+}
+
+#[test]
+fn status_says_what_is_missing_when_no_daemon_answers() {
+    let ws = Workspace::new(None, None, "", "");
+    let out = ws.factwatch(&["status"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reads the daemon's HTTP endpoint, which is off: set [http] listen"),
+        "{err}"
+    );
+    let port = crate::support::service::free_port();
+    let ws = Workspace::new(None, None, "", &format!("[http]\nlisten = \"127.0.0.1:{port}\""));
+    let out = ws.factwatch(&["status"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains(&format!(
+                "no factwatch daemon answers on http://127.0.0.1:{port}/status"
+            )),
+        "{err}"
+    );
+}
+
+#[test]
+fn inbox_reads_the_default_config_and_verifies_with_its_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
+    let port = crate::support::service::free_port();
+    std::fs::write(
+        dir.path().join("config/factwatch.toml"),
+        format!("[inbox]\nlisten = \"127.0.0.1:{port}\"\nsecret = \"whsec_c2VjcmV0LXZhbHVl\"\n"),
+    )
+    .expect("config");
+    let mut child = Command::new(binary())
+        .arg("inbox")
+        .current_dir(dir.path())
+        .env_remove("FACTWATCH_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("inbox");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    crate::support::daemon::eventually(std::time::Duration::from_secs(20), "the inbox", || {
+        std::net::TcpStream::connect(addr).ok()
+    });
+    let rt = crate::end_to_end::runtime();
+    let unsigned = rt.block_on(crate::support::receiver::post(addr, &[], b"{}"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut err).expect("read stderr");
+    assert_eq!(unsigned, 401, "an unsigned post is refused");
+    assert!(
+        err.contains("verifying signatures with the [inbox] secret in config/factwatch.toml"),
+        "{err}"
+    );
+    assert!(!err.contains("c2VjcmV0LXZhbHVl"), "{err}");
+}

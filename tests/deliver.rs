@@ -24,6 +24,7 @@ use sha2::Sha256;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::support::chat;
 use crate::support::receiver::{self, RawMode, RawReceiver, Receiver, Reply, assert_signed};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -123,7 +124,7 @@ impl Harness {
     }
 
     fn metric(&self, name: &str) -> u64 {
-        let text = self.metrics.render(Gauges::default());
+        let text = self.metrics.render(&Gauges::default());
         text.lines()
             .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
             .unwrap_or_else(|| panic!("metric {name} not rendered"))
@@ -203,8 +204,8 @@ async fn retries_after_500s_and_delivers_with_the_same_id() {
     let row = h.row(&ev.id, "ops");
     assert_eq!((row.state, row.attempts, row.last_status), (OutboxState::Delivered, 4, Some(200)));
     assert_eq!(row.last_error, None);
-    assert_eq!(h.metric("factwatch_alerts_failed_total "), 3);
-    assert_eq!(h.metric("factwatch_alerts_delivered_total "), 1);
+    assert_eq!(h.metric("factwatch_alerts_failed_total{webhook=\"ops\"} "), 3);
+    assert_eq!(h.metric("factwatch_alerts_delivered_total{webhook=\"ops\"} "), 1);
     d.shutdown().await;
 }
 
@@ -303,7 +304,7 @@ async fn a_400_goes_to_dead_letter_and_outbox_retry_sends_it_again() {
     assert_eq!(row.attempts, 1);
     assert_eq!(row.last_status, Some(400));
     assert_eq!(row.last_error.as_deref(), Some("HTTP 400 Bad Request: missing field `key`"));
-    assert_eq!(h.metric("factwatch_alerts_dead_total "), 1);
+    assert_eq!(h.metric("factwatch_alerts_dead_lettered_total{webhook=\"ops\"} "), 1);
     // Permanent: no retry follows, even after several scheduled waits.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(rx.count(), 1);
@@ -358,8 +359,8 @@ async fn a_timeout_counts_as_a_failed_attempt() {
     assert_eq!(row.last_status, None);
     assert_eq!(row.last_error.as_deref(), Some("gave up after 2 attempts: timed out after 300ms"));
     assert_eq!(rx.count(), 2);
-    assert_eq!(h.metric("factwatch_alerts_failed_total "), 1);
-    assert_eq!(h.metric("factwatch_alerts_dead_total "), 1);
+    assert_eq!(h.metric("factwatch_alerts_failed_total{webhook=\"slow\"} "), 1);
+    assert_eq!(h.metric("factwatch_alerts_dead_lettered_total{webhook=\"slow\"} "), 1);
 
     // `outbox retry --all-dead` puts it back; the worker tries it again on its own.
     let out = factwatch(&h.db, &["outbox", "retry", "--all-dead"]).await;
@@ -500,18 +501,122 @@ async fn bodies_headers_and_signatures_follow_each_webhook_config() {
     assert_signed(j, SECRET);
 
     let s = by_path("/slack");
-    let line = format!("[fact.changed] {} (source: news/a.md)", ev.data.summary);
-    assert_eq!(s.json(), serde_json::json!({ "text": line.replace('>', "&gt;") }));
+    let slack_body = s.json();
+    chat::validate_slack(&slack_body).expect("a valid Block Kit message");
+    let change = ev.data.summary.replace("US tariff on PK: ", "").replace(" -> ", " → ");
+    assert_eq!(
+        slack_body["blocks"][1]["text"]["text"],
+        format!("*US tariff on PK*: {change}\n`fact.changed` · tariff_rate:US:PK")
+    );
+    assert_eq!(slack_body["blocks"][2]["elements"][0]["text"], "“The tariff is now set.”");
+    assert_eq!(slack_body["blocks"][2]["elements"][1]["text"], "news/a.md · article of 2025-04-08");
     assert_eq!(s.header("x-team"), None);
     assert_signed(s, slack_secret);
 
     let dc = by_path("/discord");
-    assert_eq!(
-        dc.json(),
-        serde_json::json!({ "content": line, "allowed_mentions": { "parse": [] } })
-    );
+    let discord_body = dc.json();
+    chat::validate_discord(&discord_body).expect("a valid Discord message");
+    assert_eq!(discord_body["embeds"][0]["title"], format!("US tariff on PK\\: {change}"));
+    assert_eq!(discord_body["embeds"][0]["description"], "> The tariff is now set.");
     assert_eq!(dc.header("webhook-signature"), None);
     h.wait_rows("all delivered", |r| delivered(r, 3)).await;
+    d.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_messages_group_one_articles_alerts_within_the_documented_limits() {
+    let mut h = Harness::new();
+    let rx = Receiver::start([200]).await;
+    // 30 alerts from one article with hostile text (markup, mentions, huge quotes), and 2
+    // from another: each article gets its own messages, each message within the limits.
+    let mut events = Vec::new();
+    for i in 0..32 {
+        let mut e = h.event(&format!("tariff_rate:US:C{i}"));
+        e.data.current.source = if i < 30 { "news/big.md".into() } else { "news/small.md".into() };
+        e.data.current.quote = format!(
+            "*bold* _it_ `code` <!channel> @everyone [x](http://evil) {}",
+            "q".repeat(5000)
+        );
+        e.data.summary = format!("US tariff on C{i} {}: 1% -> 2%", "~".repeat(300));
+        events.push(e);
+    }
+    h.enqueue(&events, &["slack", "discord", "json"]);
+    let mut slack = webhook("slack", rx.url("/slack"));
+    slack.format = BodyFormat::Slack;
+    let mut discord = webhook("discord", rx.url("/discord"));
+    discord.format = BodyFormat::Discord;
+    let d = h.start(&[slack, discord, webhook("json", rx.url("/json"))], &schedule(&[100]));
+    d.wake();
+    h.wait_rows("all delivered", |r| delivered(r, 3 * events.len())).await;
+
+    let reqs = rx.requests();
+    let at = |p: &str| reqs.iter().filter(|r| r.path == p).collect::<Vec<_>>();
+    assert_eq!(at("/json").len(), 32, "the JSON event stays one request per change");
+    let key_pattern = regex::Regex::new(r"tariff_rate:US:(C\d+)\b").expect("regex");
+    for (path, per_message) in [("/slack", 24), ("/discord", 10)] {
+        let mut seen: Vec<String> = Vec::new();
+        for r in at(path) {
+            let body = r.json();
+            let check = if path == "/slack" {
+                chat::validate_slack(&body)
+            } else {
+                chat::validate_discord(&body)
+            };
+            check.unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
+            let text = body.to_string();
+            // Slack reads markup and mentions only in mrkdwn; Discord is told to resolve none,
+            // and the markup is escaped.
+            let markup: Vec<String> = if path == "/slack" {
+                let mut m = vec![body["text"].as_str().unwrap_or("").to_string()];
+                for b in body["blocks"].as_array().into_iter().flatten() {
+                    for t in std::iter::once(&b["text"])
+                        .chain(b["elements"].as_array().into_iter().flatten())
+                    {
+                        if t["type"] == "mrkdwn" {
+                            m.push(t["text"].as_str().unwrap_or("").to_string());
+                        }
+                    }
+                }
+                m
+            } else {
+                body["embeds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e["description"].as_str().unwrap_or("").to_string())
+                    .collect()
+            };
+            for m in &markup {
+                assert!(
+                    !m.contains("<!channel>") && !m.contains(" *bold*"),
+                    "{path}: unescaped markup in {m}"
+                );
+            }
+            // Each alert names its key once; Discord escapes `_` and `:`.
+            let plain = text.replace('\\', "");
+            let mut keys: Vec<String> =
+                key_pattern.captures_iter(&plain).map(|c| c[1].to_string()).collect();
+            keys.dedup();
+            assert!(
+                !keys.is_empty() && keys.len() <= per_message,
+                "{path}: {} alerts in one message",
+                keys.len()
+            );
+            let sources: Vec<bool> =
+                [("big.md"), ("small.md")].iter().map(|s| text.contains(s)).collect();
+            assert_eq!(
+                sources.iter().filter(|x| **x).count(),
+                1,
+                "{path}: one article per message"
+            );
+            seen.extend(keys);
+        }
+        seen.sort();
+        let mut expected: Vec<String> = (0..32).map(|i| format!("C{i}")).collect();
+        expected.sort();
+        assert_eq!(seen, expected, "{path}: every alert in exactly one message");
+        assert!(at(path).len() < 32, "{path}: alerts of one article are grouped");
+    }
     d.shutdown().await;
 }
 

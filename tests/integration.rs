@@ -22,5 +22,7 @@ mod deliver;
 mod crash;
 // Running as a service: SIGTERM mid-burst, SIGHUP reloads, health and metrics, systemd notify, logs.
 mod service;
+// A newcomer's first session as the README tells it, every output read as a person would.
+mod newcomer;
 // A hostile folder: oversize, binary, Latin-1, symlink loops, FIFOs, races, overflow, a vanishing root.
 mod hostile;

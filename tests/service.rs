@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use crate::support::COUNTRIES;
 use crate::support::daemon::{Workspace, eventually};
 use crate::support::receiver::{Receiver, Reply, assert_signed};
-use crate::support::service::{NotifySocket, free_port, http_get, runtime};
+use crate::support::service::{
+    JOURNAL_NAMESPACE, JournalSocket, NotifySocket, free_port, http_get, http_get_accepting,
+    parse_metrics, runtime,
+};
 
 const SECRET: &str = "whsec_dGVzdC1zZWNyZXQtZm9yLWZhY3R3YXRjaA==";
 const OTHER_SECRET: &str = "whsec_c2Vjb25kLXJlY2VpdmVyLXNlY3JldC0xMjM0NTY=";
@@ -211,7 +214,8 @@ fn sighup_applies_a_good_config_and_keeps_the_running_one_on_a_bad_one() {
         daemon.records("reload rejected; keeping the running configuration").into_iter().next()
     });
     let error = rejected["error"].as_str().expect("an error field");
-    assert!(error.starts_with("setting `timezone`: \"Mars/Olympus_Mons\""), "{error}");
+    let at = format!("setting `timezone` ({} line 4): \"Mars/Olympus_Mons\"", ws.config.display());
+    assert!(error.starts_with(&at), "{error}");
 
     // A malformed secret: rejected naming the webhook, and the secret is not logged.
     let bad_secret = "whsec_not*base64*at*all";
@@ -226,7 +230,8 @@ fn sighup_applies_a_good_config_and_keeps_the_running_one_on_a_bad_one() {
         .iter()
         .map(|r| r["error"].as_str().unwrap_or("").to_string())
         .collect();
-    assert!(errors[1].starts_with("setting `webhook[0] (test).secret`: "), "{}", errors[1]);
+    assert!(errors[1].starts_with("setting `webhook[0] (test).secret` ("), "{}", errors[1]);
+    assert!(errors[1].contains(" line ") && errors[1].contains("\"whsec_\""), "{}", errors[1]);
     assert!(!daemon.log().contains("not*base64"), "the rejected secret is not logged");
 
     ws.write("2025-08-20-second-cut.md", AUGUST_CUT);
@@ -256,48 +261,15 @@ fn sighup_during_the_catch_up_is_applied_once_it_is_done() {
     assert!(status.success());
 }
 
-/// Samples of the Prometheus text format: `name{labels}` -> value, with a check that each
-/// sample belongs to a family declared by `# TYPE`.
-fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
-    let mut types: BTreeMap<String, String> = BTreeMap::new();
-    let mut samples = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = rest.split_once(' ').expect("# TYPE name kind");
-            assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
-            types.insert(name.to_string(), kind.to_string());
-            continue;
-        }
-        if line.starts_with("# HELP ") {
-            continue;
-        }
-        assert!(!line.starts_with('#'), "unexpected comment: {line}");
-        let (series, value) = line.rsplit_once(' ').expect("a sample is `series value`");
-        let value: f64 = value.parse().unwrap_or_else(|_| panic!("not a number: {line}"));
-        let name = series.split('{').next().expect("name");
-        let family = ["_bucket", "_sum", "_count"]
-            .iter()
-            .find_map(|s| {
-                name.strip_suffix(s).filter(|f| types.get(*f).is_some_and(|k| k == "histogram"))
-            })
-            .unwrap_or(name);
-        assert!(types.contains_key(family), "sample without # TYPE: {line}");
-        if let Some(labels) = series.strip_prefix(name)
-            && !labels.is_empty()
-        {
-            assert!(labels.starts_with('{') && labels.ends_with('}'), "labels: {line}");
-        }
-        assert!(samples.insert(series.to_string(), value).is_none(), "duplicate: {line}");
-    }
-    samples
-}
-
-/// Checks a histogram's buckets are cumulative and end in `+Inf` == `_count`; returns the count.
-fn histogram_count(m: &BTreeMap<String, f64>, name: &str) -> f64 {
+/// Checks a histogram's buckets are cumulative and end in `+Inf` == `_count`; returns the
+/// count. `labels` are the series' labels other than `le` (sorted, as the parser keys them).
+fn histogram_count(m: &BTreeMap<String, f64>, name: &str, labels: &str) -> f64 {
+    let sep = if labels.is_empty() { "" } else { "," };
     let buckets: Vec<(f64, f64)> = m
         .iter()
         .filter_map(|(k, v)| {
-            let le = k.strip_prefix(&format!("{name}_bucket{{le=\""))?.strip_suffix("\"}")?;
+            let le = k.strip_prefix(&format!("{name}_bucket{{le=\""))?;
+            let le = le.strip_suffix(&format!("\"{sep}{labels}}}"))?;
             Some((if le == "+Inf" { f64::INFINITY } else { le.parse().expect("le") }, *v))
         })
         .collect();
@@ -305,17 +277,34 @@ fn histogram_count(m: &BTreeMap<String, f64>, name: &str) -> f64 {
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
     assert!(sorted.len() > 2, "{name} has buckets");
     assert!(sorted.windows(2).all(|w| w[0].1 <= w[1].1), "{name} buckets are cumulative");
-    let count = m[&format!("{name}_count")];
+    let braces = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+    let count = m[&format!("{name}_count{braces}")];
     assert_eq!(sorted.last().map(|b| b.1), Some(count), "{name}: +Inf == _count");
-    assert!(m.contains_key(&format!("{name}_sum")));
+    assert!(m.contains_key(&format!("{name}_sum{braces}")));
     count
 }
 
+/// Scrapes `/metrics` as Prometheus does and parses it with the Prometheus client's own
+/// parser; also scrapes it as OpenMetrics (what Prometheus asks for first) and checks the
+/// strict parser takes that too, with the same families and no name collision.
 fn scrape(addr: SocketAddr) -> BTreeMap<String, f64> {
     let r = http_get(addr, "/metrics").expect("the metrics endpoint answers");
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4"));
-    parse_prometheus(&r.body)
+    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    let text = parse_metrics(&r.body, false);
+    let r = http_get_accepting(
+        addr,
+        "/metrics",
+        "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+    )
+    .expect("the metrics endpoint answers");
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    let om = parse_metrics(&r.body, true);
+    assert_eq!(om.families, text.families, "the same families in both formats");
+    text.samples
 }
 
 #[test]
@@ -360,14 +349,16 @@ fn health_readiness_and_metrics_answer_over_http() {
     assert_eq!(get(&m, "factwatch_articles_total{outcome=\"skipped\"}"), 0.0);
     assert_eq!(get(&m, "factwatch_articles_total{outcome=\"failed\"}"), 0.0);
     assert_eq!(get(&m, "factwatch_claims_extracted_total"), N as f64);
-    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.new\"}"), 1.0);
+    // The bootstrap's one fact is the baseline, not a change that alerted.
+    assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.new\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_baseline_facts_total"), 1.0);
     assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.changed\"}"), 0.0);
     assert_eq!(get(&m, "factwatch_facts"), 1.0);
     assert_eq!(get(&m, "factwatch_ready"), 1.0);
     assert_eq!(get(&m, "factwatch_rescans_total"), 1.0, "the catch-up");
-    assert_eq!(get(&m, "factwatch_alerts_delivered_total"), 0.0);
-    assert_eq!(get(&m, "factwatch_last_delivery_timestamp_seconds"), 0.0);
-    assert_eq!(histogram_count(&m, "factwatch_delivery_latency_seconds"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_delivered_total{webhook=\"test\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_last_delivery_timestamp_seconds{webhook=\"test\"}"), 0.0);
+    assert_eq!(histogram_count(&m, "factwatch_delivery_latency_seconds", "webhook=\"test\""), 0.0);
 
     // One real change, one binary file, one copy of a known article.
     ws.write("2025-07-31-deal.md", JULY_CUT);
@@ -377,10 +368,10 @@ fn health_readiness_and_metrics_answer_over_http() {
     rt.block_on(rx.wait_for(1, WAIT));
     let m = eventually(WAIT, "the delivery to be counted", || {
         let m = scrape(addr);
-        (m.get("factwatch_alerts_delivered_total") == Some(&1.0)
+        (m.get("factwatch_alerts_delivered_total{webhook=\"test\"}") == Some(&1.0)
             && m.get("factwatch_articles_total{outcome=\"skipped\"}") == Some(&1.0)
             && m.get("factwatch_articles_total{outcome=\"failed\"}") == Some(&1.0)
-            && m.get("factwatch_alerts_pending") == Some(&0.0))
+            && m.get("factwatch_alerts_pending{webhook=\"test\"}") == Some(&0.0))
         .then_some(m)
     });
     assert_eq!(get(&m, "factwatch_articles_total{outcome=\"ingested\"}"), (N + 1) as f64);
@@ -388,13 +379,13 @@ fn health_readiness_and_metrics_answer_over_http() {
     assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.changed\"}"), 1.0);
     assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.deadline_changed\"}"), 0.0);
     assert_eq!(get(&m, "factwatch_changes_total{type=\"fact.expired\"}"), 0.0);
-    assert_eq!(get(&m, "factwatch_alerts_failed_total"), 0.0);
-    assert_eq!(get(&m, "factwatch_alerts_dead_total"), 0.0);
-    assert_eq!(get(&m, "factwatch_alerts_pending"), 0.0);
-    assert_eq!(get(&m, "factwatch_alerts_dead"), 0.0);
-    assert_eq!(histogram_count(&m, "factwatch_delivery_latency_seconds"), 1.0);
-    assert_eq!(histogram_count(&m, "factwatch_file_to_enqueue_seconds"), 1.0);
-    let last = get(&m, "factwatch_last_delivery_timestamp_seconds");
+    assert_eq!(get(&m, "factwatch_alerts_failed_total{webhook=\"test\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_dead_lettered_total{webhook=\"test\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_pending{webhook=\"test\"}"), 0.0);
+    assert_eq!(get(&m, "factwatch_alerts_dead{webhook=\"test\"}"), 0.0);
+    assert_eq!(histogram_count(&m, "factwatch_delivery_latency_seconds", "webhook=\"test\""), 1.0);
+    assert_eq!(histogram_count(&m, "factwatch_file_to_enqueue_seconds", ""), 1.0);
+    let last = get(&m, "factwatch_last_delivery_timestamp_seconds{webhook=\"test\"}");
     let now = jiff::Timestamp::now().as_second() as f64;
     assert!((now - last).abs() < 60.0, "last delivery {last} is about now ({now})");
     assert_eq!(http_get(addr, "/nope").map(|r| r.status), Some(404));
@@ -551,16 +542,81 @@ const FILE_MESSAGES: &[&str] = &[
 ];
 
 #[test]
-fn logs_are_json_under_systemd_name_their_files_and_never_show_a_secret() {
+fn under_systemd_logs_go_to_the_journal_with_priorities_and_fields() {
+    let rt = runtime();
+    let rx = rt.block_on(Receiver::start([200]));
+    let refusing = rt.block_on(Receiver::start([400]));
+    let bad_hook = format!(
+        "[[webhook]]\nname = \"bad\"\nurl = \"{}\"\nsecret = \"{OTHER_SECRET}\"\n",
+        refusing.url("/")
+    );
+    let ws = Workspace::new(Some(rx.url("/").as_str()), Some(SECRET), "", &bad_hook);
+    ws.write("2025-04-08-tariff.md", APRIL);
+    let journal = JournalSocket::bind(ws.dir.path());
+    // No --log-format: stderr is the journal stream, so the daemon talks to the journal.
+    let mut cmd = ws.run_command(&JOURNAL_NAMESPACE, &[]);
+    cmd.env("FW_TEST_JOURNAL_DIR", &journal.dir);
+    let daemon = ws.spawn_as_service(cmd);
+    journal.wait_for("watching", None, WAIT);
+    ws.write("2025-07-31-deal.md", JULY_CUT);
+    ws.write("binary.md", "\u{0}\u{0}\u{7f}ELF");
+
+    let delivered = journal.wait_for("alert delivered", Some(("WEBHOOK", "test")), WAIT);
+    assert_eq!(delivered["PRIORITY"], "6", "info is 6 (informational): {delivered:?}");
+    assert_eq!(delivered["KEY"], "tariff_rate:US:PK");
+    assert_eq!(delivered["ATTEMPT"], "1");
+    assert!(
+        delivered["EVENT"].starts_with("evt_") && delivered["LATENCY_MS"].parse::<u64>().is_ok()
+    );
+    let skipped = journal.wait_for("skipped", Some(("PATH", "binary.md")), WAIT);
+    assert_eq!(skipped["PRIORITY"], "4", "warnings are 4: {skipped:?}");
+    assert!(skipped["REASON"].contains("binary"), "{skipped:?}");
+    let given_up = journal.wait_for(
+        "delivery given up; alerts are in the dead letter state (see `factwatch outbox`)",
+        Some(("WEBHOOK", "bad")),
+        WAIT,
+    );
+    assert_eq!(given_up["PRIORITY"], "3", "errors are 3, so `journalctl -p err` finds them");
+    assert!(given_up["ERROR"].starts_with("HTTP 400"), "{given_up:?}");
+    let stderr_path = daemon.log_path().to_path_buf();
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+
+    let entries = journal.entries();
+    assert!(entries.iter().any(|e| e["PRIORITY"] == "7"), "debug lines are 7");
+    let b64 = SECRET.trim_start_matches("whsec_");
+    for e in &entries {
+        assert_eq!(e.get("SYSLOG_IDENTIFIER").map(String::as_str), Some("factwatch"), "{e:?}");
+        assert!(e.values().all(|v| !v.contains(b64)), "a secret in the journal: {e:?}");
+    }
+    // Errors are exactly the failing delivery: what `journalctl -p err -u factwatch` lists.
+    let errors: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["PRIORITY"].parse::<u8>().is_ok_and(|p| p <= 3))
+        .map(|e| e["MESSAGE"].as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        ["delivery given up; alerts are in the dead letter state (see `factwatch outbox`)"]
+    );
+    let stderr = std::fs::read_to_string(stderr_path).expect("stderr");
+    assert_eq!(stderr, "", "nothing is written twice to stderr");
+}
+
+#[test]
+fn under_systemd_without_a_journal_socket_logs_are_json_lines_naming_files_and_no_secret() {
     let rt = runtime();
     let rx = rt.block_on(Receiver::start([200]));
     let ws = Workspace::new(Some(rx.url("/").as_str()), Some(SECRET), "", "");
     ws.write("2025-04-08-tariff.md", APRIL);
-    // No --log-format: under systemd (JOURNAL_STREAM set) the default is JSON.
-    let mut cmd = ws.run_command(&[], &[]);
-    cmd.env("JOURNAL_STREAM", "8:12345");
-    let mut daemon = ws.spawn_command(cmd);
+    // Stderr is the journal stream but the journal's socket is missing: JSON lines.
+    let cmd = ws.run_command(&JOURNAL_NAMESPACE, &[]);
+    let mut daemon = ws.spawn_as_service(cmd);
     daemon.wait_for_log("\"watching\"", WAIT);
+    assert_eq!(
+        daemon.records("cannot reach the journal's socket; logging JSON lines to stderr").len(),
+        1
+    );
     ws.write("2025-07-31-deal.md", JULY_CUT);
     ws.write("binary.md", "\u{0}\u{0}\u{7f}ELF");
     ws.write("copy.md", JULY_CUT);
@@ -602,11 +658,14 @@ fn logs_are_json_under_systemd_name_their_files_and_never_show_a_secret() {
     let b64 = SECRET.trim_start_matches("whsec_");
     assert!(!log.contains(b64), "the webhook secret appears in the log");
 
-    // check-config prints the effective settings with the secret masked.
+    // check-config prints the effective settings and says it left the secret out.
     let out = ws.factwatch(&["check-config"]);
     assert!(out.status.success());
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(shown.contains("***") && !shown.contains(b64), "{shown}");
+    assert!(
+        shown.contains("# webhook test: its secret is written in ") && !shown.contains(b64),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -625,6 +684,7 @@ fn logs_are_human_lines_by_default_off_systemd_and_follow_rust_log() {
     let log = std::fs::read_to_string(log_path).expect("log");
     let lines: Vec<&str> = log.lines().collect();
     assert!(!lines.is_empty());
+    assert!(!log.contains('\u{1b}'), "no colour codes in a log that is not a terminal: {log:?}");
     for line in &lines {
         assert!(serde_json::from_str::<serde_json::Value>(line).is_err(), "not JSON: {line}");
         assert!(!line.contains(" INFO "), "RUST_LOG=warn hides info: {line}");
@@ -661,4 +721,85 @@ fn an_idle_daemon_uses_almost_no_cpu() {
     assert!(used < Duration::from_millis(100), "an idle daemon used {used:?} of CPU in 3 s");
     let (status, _) = daemon.stop();
     assert!(status.success());
+}
+
+#[test]
+fn three_failing_webhooks_log_one_line_per_backoff_step_not_one_per_alert() {
+    let rt = runtime();
+    let down: Vec<Receiver> = (0..3).map(|_| rt.block_on(Receiver::start([500]))).collect();
+    let hooks: String = down
+        .iter()
+        .enumerate()
+        .map(|(i, rx)| {
+            format!(
+                "[[webhook]]\nname = \"down{i}\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n",
+                rx.url("/")
+            )
+        })
+        .collect();
+    let ws = Workspace::new(None, None, "", &hooks);
+    // Four retries, then dead: five steps per webhook.
+    let config = std::fs::read_to_string(&ws.config).expect("config");
+    let schedule = "retry_schedule = [\"100ms\", \"200ms\", \"400ms\", \"800ms\", \"1s\", \"1s\", \"1s\", \"1s\"]";
+    std::fs::write(
+        &ws.config,
+        config.replace(schedule, "retry_schedule = [\"100ms\", \"100ms\", \"100ms\", \"100ms\"]"),
+    )
+    .expect("config");
+    let mut daemon = ws.start(&[]);
+    let text: String = COUNTRIES[..10]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("The United States set a {}% tariff on {c} goods. ", 11 + i))
+        .collect();
+    ws.write("2025-09-01-ten.md", &format!("---\ndate: 2025-09-01\n---\n{text}\n"));
+    let recorded = daemon.wait_for_record("article recorded", "path", "2025-09-01-ten.md", WAIT);
+    assert_eq!(recorded["alerts"], 10, "{recorded}");
+    let given_up =
+        "delivery given up; alerts are in the dead letter state (see `factwatch outbox`)";
+    eventually(WAIT, "every alert dead for every webhook", || {
+        let rows = ws
+            .open_db()
+            .query_row("SELECT count(*) FROM outbox WHERE state = 'dead'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .expect("count");
+        (rows == 30).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let log_path = daemon.log_path().to_path_buf();
+    let (status, _) = daemon.stop();
+    assert!(status.success());
+    let log = std::fs::read_to_string(log_path).expect("log");
+    let lines: Vec<serde_json::Value> =
+        log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    for i in 0..3 {
+        let hook = format!("down{i}");
+        let of = |message: &str| -> Vec<&serde_json::Value> {
+            lines
+                .iter()
+                .filter(|l| l["message"] == message && l["webhook"] == hook.as_str())
+                .collect()
+        };
+        let retries = of("delivery failed; will retry");
+        let steps: Vec<u64> = retries.iter().filter_map(|l| l["attempt"].as_u64()).collect();
+        assert_eq!(steps, [1, 2, 3, 4], "{hook}: one warning per backoff step:\n{log}");
+        assert!(retries.iter().all(|l| l["level"] == "WARN"
+            && l["error"].as_str().is_some_and(|e| e.starts_with("HTTP 500"))));
+        let dead = of(given_up);
+        assert_eq!(dead.len(), 1, "{hook}: one error when the alerts are given up:\n{log}");
+        assert_eq!(
+            (dead[0]["level"].as_str(), dead[0]["attempt"].as_u64()),
+            (Some("ERROR"), Some(5))
+        );
+        let counted: u64 =
+            retries.iter().take(1).chain(dead.iter()).filter_map(|l| l["alerts"].as_u64()).sum();
+        assert!(counted >= 2, "{hook}: the lines count the alerts they stand for:\n{log}");
+    }
+    let warnings = lines.iter().filter(|l| l["level"] == "WARN" || l["level"] == "ERROR").count();
+    assert_eq!(
+        warnings,
+        3 * 5,
+        "30 alerts failing through five steps: fifteen lines, not 150:\n{log}"
+    );
 }

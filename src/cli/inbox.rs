@@ -2,17 +2,19 @@
 //! prints alerts.
 //!
 //! Status lines (the address, a generated secret, warnings) go to stderr and alerts to
-//! stdout, so `--json` output can be piped as it is. Without `--secret` (and without an
-//! `[inbox]` secret in a config named with `-c`) it prints a fresh secret to put in the
-//! webhook config, and accepts posts that do not verify with a warning line.
+//! stdout, so `--json` output can be piped as it is. Like every verb it reads the config
+//! (`--config`, else `FACTWATCH_CONFIG`, else `config/factwatch.toml` when present) and takes
+//! `[inbox]` listen and secret from it. Without `--secret` or a configured secret it prints a
+//! fresh secret to put in the webhook config, and accepts posts that do not verify with a
+//! warning line.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Secret, check_secret};
-use crate::deliver::{Inbox, InboxOptions, InboxOutput, generate_secret};
+use crate::config::Secret;
+use crate::deliver::{Inbox, InboxOptions, InboxOutput, check_secret, generate_secret};
 
 /// Where the inbox listens when neither `--listen` nor the config says.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -20,9 +22,6 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// Arguments of `inbox`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    /// Read `[inbox] listen` and `secret` from this config file (only when given).
-    #[command(flatten)]
-    config: super::ConfigArg,
     /// The address to listen on, e.g. 127.0.0.1:8787 (port 0 picks a free one).
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
@@ -34,24 +33,24 @@ pub(super) struct Args {
     json: bool,
 }
 
-pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // The config is read only when named: the inbox is a tool for trying things out and must
-    // not fail because of an unrelated setting in a default config file.
-    let from_config = match &args.config.config {
-        Some(_) => super::load_config(&args.config)?.inbox,
-        None => None,
-    };
+pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_arg)?;
+    let source = config
+        .path
+        .as_ref()
+        .map_or_else(|| "the defaults".to_string(), |p| p.display().to_string());
+    let from_config = config.inbox;
     let listen = match (args.listen, &from_config) {
         (Some(l), _) => l,
         (None, Some(c)) => c.listen,
         (None, None) => DEFAULT_LISTEN.parse()?,
     };
-    let given = match (&args.secret, from_config.and_then(|c| c.secret)) {
+    let (given, secret_from) = match (&args.secret, from_config.and_then(|c| c.secret)) {
         (Some(s), _) => {
-            check_secret("--secret", s)?;
-            Some(Secret::new(s.clone()))
+            check_secret(s).map_err(|reason| anyhow::anyhow!("--secret: {reason}"))?;
+            (Some(Secret::new(s.clone())), "--secret".to_string())
         }
-        (None, s) => s,
+        (None, s) => (s, format!("[inbox] secret in {source}")),
     };
     let require_signature = given.is_some();
     let secret = given.unwrap_or_else(generate_secret);
@@ -67,7 +66,9 @@ pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let addr = inbox.local_addr()?;
         eprintln!("factwatch inbox listening on http://{addr}/");
         if require_signature {
-            eprintln!("verifying signatures; posts that do not verify get 401");
+            eprintln!(
+                "verifying signatures with the {secret_from}; posts that do not verify get 401"
+            );
         } else {
             // Printing it is the point: the user copies it into the webhook config. It is
             // fresh, so it protects nothing yet.

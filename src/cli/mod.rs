@@ -9,6 +9,7 @@ mod replay;
 mod run;
 mod scan;
 mod send_test;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,16 +21,17 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "factwatch", version, about, long_about = None)]
 struct Cli {
+    /// The config file (default: $FACTWATCH_CONFIG, else config/factwatch.toml if present,
+    /// else built-in defaults). Accepted before or after the verb.
+    #[arg(long, short = 'c', value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
-/// Options shared by the verbs that read the configuration.
-#[derive(Debug, Clone, clap::Args)]
+/// Where a verb's configuration comes from: the global `--config`, else the defaults.
+#[derive(Debug, Clone)]
 struct ConfigArg {
-    /// The config file (default: $FACTWATCH_CONFIG, else config/factwatch.toml if present,
-    /// else built-in defaults).
-    #[arg(long, short = 'c', value_name = "FILE")]
     config: Option<PathBuf>,
 }
 
@@ -43,6 +45,9 @@ enum Command {
     Facts(facts::FactsArgs),
     /// Print the timeline of one fact with its sources.
     History(facts::HistoryArgs),
+    /// Show the running daemon at a glance: folder, facts, deliveries per webhook, last
+    /// alert, last error, rates. `--watch` refreshes it.
+    Status(status::Args),
     /// Replay a folder of articles in date order on a fresh in-memory state and print every
     /// alert that would have been posted. Nothing is delivered.
     Replay(replay::Args),
@@ -59,16 +64,18 @@ enum Command {
 /// Parses the command line and runs the verb.
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    let config = ConfigArg { config: cli.config };
     match cli.command {
-        Command::Run(a) => run::run(a),
-        Command::Scan(a) => scan::run(a),
-        Command::Facts(a) => facts::run_facts(a),
-        Command::History(a) => facts::run_history(a),
-        Command::Replay(a) => replay::run(a),
-        Command::CheckConfig(a) => check_config::run(a),
-        Command::Outbox(a) => outbox::run(a),
-        Command::Inbox(a) => inbox::run(a),
-        Command::SendTest(a) => send_test::run(a),
+        Command::Run(a) => run::run(a, &config),
+        Command::Scan(a) => scan::run(a, &config),
+        Command::Facts(a) => facts::run_facts(a, &config),
+        Command::History(a) => facts::run_history(a, &config),
+        Command::Status(a) => status::run(a, &config),
+        Command::Replay(a) => replay::run(a, &config),
+        Command::CheckConfig(a) => check_config::run(a, &config),
+        Command::Outbox(a) => outbox::run(a, &config),
+        Command::Inbox(a) => inbox::run(a, &config),
+        Command::SendTest(a) => send_test::run(a, &config),
     }
 }
 

@@ -16,8 +16,6 @@ use crate::store::{Outbox, OutboxEntry, OutboxState};
 /// Arguments of `outbox`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    #[command(flatten)]
-    config: super::ConfigArg,
     /// Print one JSON object per row instead of a table.
     #[arg(long)]
     json: bool,
@@ -39,10 +37,8 @@ enum Action {
 
 #[derive(Debug, clap::Args)]
 struct RetryArgs {
-    #[command(flatten)]
-    config: super::ConfigArg,
-    /// The event id (`evt_...`) to retry.
-    #[arg(value_name = "ID", required_unless_present = "all_dead", conflicts_with = "all_dead")]
+    /// The event id (`evt_...`) to retry (or `--all-dead`).
+    #[arg(value_name = "ID", conflicts_with = "all_dead")]
     id: Option<String>,
     /// Retry every dead delivery.
     #[arg(long)]
@@ -52,13 +48,10 @@ struct RetryArgs {
     webhook: Option<String>,
 }
 
-pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
     match args.action {
-        Some(Action::Retry(r)) => {
-            let config_arg = if r.config.config.is_some() { &r.config } else { &args.config };
-            retry(config_arg, &r)
-        }
-        None => list(&args),
+        Some(Action::Retry(r)) => retry(config_arg, &r),
+        None => list(&args, config_arg),
     }
 }
 
@@ -83,7 +76,10 @@ fn retry(config: &super::ConfigArg, r: &RetryArgs) -> anyhow::Result<ExitCode> {
             }
             n
         }
-        _ => outbox.retry_all_dead(now)?,
+        _ if r.all_dead => outbox.retry_all_dead(now)?,
+        _ => anyhow::bail!(
+            "say which dead delivery to retry: an event id (`evt_...`, see `factwatch outbox`), or --all-dead for every one"
+        ),
     };
     let plural = if n == 1 { "y" } else { "ies" };
     println!("{n} dead deliver{plural} queued again");
@@ -104,8 +100,8 @@ fn shown_state(e: &OutboxEntry) -> &'static str {
     }
 }
 
-fn list(args: &Args) -> anyhow::Result<ExitCode> {
-    let outbox = open(&args.config)?;
+fn list(args: &Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
+    let outbox = open(config_arg)?;
     let rows = outbox.list(args.all, args.limit)?;
     let mut out = std::io::stdout().lock();
     if args.json {

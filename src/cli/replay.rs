@@ -21,8 +21,6 @@ use crate::store::Store;
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    #[command(flatten)]
-    config: super::ConfigArg,
     /// Print one alert event per line as JSON (the webhook body) instead of a summary.
     #[arg(long)]
     json: bool,
@@ -35,8 +33,8 @@ pub(super) struct Args {
     dir: PathBuf,
 }
 
-pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(&args.config)?;
+pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_arg)?;
     let pipeline = Pipeline::new(&config, Arc::new(load_extractor(&config)?));
     anyhow::ensure!(args.dir.is_dir(), "{} is not a folder", args.dir.display());
     let (found, problems) = ingest::scan::walk(&args.dir, &args.dir);

@@ -9,8 +9,6 @@ use crate::daemon::{self, RunOptions};
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    #[command(flatten)]
-    config: super::ConfigArg,
     /// Start the fact clock at this instant and let it run from there (demos and tests),
     /// e.g. 2025-07-08T00:00:00Z. Deadlines expire by this clock.
     #[arg(long, value_name = "RFC3339")]
@@ -20,8 +18,8 @@ pub(super) struct Args {
     log_format: Option<crate::config::LogFormat>,
 }
 
-pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(&args.config)?;
+pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_arg)?;
     crate::telemetry::init_logging(args.log_format.unwrap_or(config.log_format));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -13,8 +13,6 @@ use crate::telemetry::Progress;
 /// Arguments of `scan`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    #[command(flatten)]
-    config: super::ConfigArg,
     /// Print one JSON claim per line (the `scan --json` contract) instead of a table.
     #[arg(long)]
     json: bool,
@@ -23,13 +21,19 @@ pub(super) struct Args {
     paths: Vec<PathBuf>,
 }
 
-pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(&args.config)?;
+pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_arg)?;
     let extractor = load_extractor(&config)?;
     let mut out = super::Output::new();
     let mut failed = 0usize;
     let mut files = Vec::new();
     for path in &args.paths {
+        // Said here: the reader would report a path that never existed as one that vanished.
+        if path.symlink_metadata().is_err() {
+            eprintln!("factwatch: {}: no such file or folder", path.display());
+            failed += 1;
+            continue;
+        }
         if path.is_dir() {
             let (found, problems) = ingest::scan::walk(path, path);
             for p in problems {

@@ -12,15 +12,13 @@ use crate::deliver::send_test;
 /// Arguments of `send-test`.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
-    #[command(flatten)]
-    config: super::ConfigArg,
     /// Only this webhook (default: all).
     #[arg(long, value_name = "NAME")]
     webhook: Option<String>,
 }
 
-pub(super) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(&args.config)?;
+pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_arg)?;
     let targets: Vec<_> = match &args.webhook {
         Some(name) => match config.webhook(name) {
             Some(w) => vec![w.clone()],

@@ -12,6 +12,8 @@
 mod health;
 mod systemd;
 
+pub use health::{ArticleCounts, FactCounts, LastAlert, LastProblem, StatusReport, WebhookStatus};
+
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -43,6 +45,27 @@ pub struct RunOptions {
 const ROOT_POLL: Duration = Duration::from_secs(1);
 /// How often the status line for `systemctl status` is refreshed.
 const STATUS_EVERY: Duration = Duration::from_secs(30);
+
+/// Logs at debug inside a scan (`$quiet`), at info otherwise: tracing's levels are fixed
+/// per call site.
+macro_rules! at_level {
+    ($quiet:expr, $($field:tt)*) => {
+        if $quiet {
+            tracing::debug!($($field)*)
+        } else {
+            tracing::info!($($field)*)
+        }
+    };
+}
+
+/// What a scan did with its files, for its summary line.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    recorded: usize,
+    skipped: usize,
+    failed: usize,
+    alerts: usize,
+}
 
 struct Daemon {
     config: Config,
@@ -81,6 +104,9 @@ pub async fn run(
         blocking(move || Store::open(&db)).await?.with_context(|| "opening the database")?;
     let bootstrap = store.bootstrap_boundary(Timestamp::now())?;
     let metrics = Arc::new(Metrics::default());
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     let cancel = CancellationToken::new();
     let ready = Arc::new(AtomicBool::new(false));
 
@@ -94,6 +120,14 @@ pub async fn run(
             ready: ready.clone(),
             metrics: metrics.clone(),
             store: Arc::new(Mutex::new(health_store)),
+            about: Arc::new(health::About {
+                watch_dir: config.watch_dir.clone(),
+                database: config.database.clone(),
+                started_at: Timestamp::now(),
+                clock,
+                tz: config.tz.clone(),
+                facts: config.facts,
+            }),
         };
         background.push(health::serve(addr, health, cancel.clone()).await?);
     }
@@ -306,14 +340,18 @@ impl Daemon {
         }
     }
 
-    /// Processes one file and reports the outcome.
+    /// Processes one file and reports the outcome. A file from a watcher event (with
+    /// `first_seen`) is logged at info; a scan's files at debug, the scan summing them up in
+    /// one line, so a big catch-up neither floods the log nor tears the progress bar.
     async fn process(
         &mut self,
         path: PathBuf,
         freshness: Freshness,
         policy: AlertPolicy,
         first_seen: Option<Instant>,
-    ) {
+    ) -> Tally {
+        let in_scan = first_seen.is_none();
+        let mut tally = Tally::default();
         let source = path.display().to_string();
         let pipeline = self.pipeline.clone();
         let now = self.clock.now();
@@ -326,22 +364,29 @@ impl Daemon {
             Err(e) => {
                 tracing::error!(path = %source, error = %format!("{e:#}"), "processing failed");
                 self.metrics.article(ArticleOutcome::Failed);
-                return;
+                tally.failed += 1;
+                return tally;
             }
         };
         match outcome {
-            Ok(FileOutcome::Recorded { claims, changes, events, notes }) => {
+            Ok(FileOutcome::Recorded { claims, changes, events, notes, baseline }) => {
                 self.metrics.article(ArticleOutcome::Ingested);
                 self.metrics.claims(claims);
-                for t in &changes {
-                    self.metrics.change(*t);
+                if baseline {
+                    self.metrics.baseline(changes.len());
+                } else {
+                    for t in &changes {
+                        self.metrics.change(*t);
+                    }
                 }
+                tally.recorded += 1;
+                tally.alerts += events.len();
                 for note in notes {
                     tracing::warn!(path = %source, "{note}");
                 }
-                tracing::info!(path = %source, claims, changes = changes.len(), alerts = events.len(), "article recorded");
+                at_level!(in_scan, path = %source, claims, changes = changes.len(), alerts = events.len(), "article recorded");
                 for e in &events {
-                    tracing::info!(path = %source, event = %e.id, r#type = %e.event_type, summary = %e.data.summary, "alert queued");
+                    at_level!(in_scan, path = %source, event = %e.id, r#type = %e.event_type, summary = %e.data.summary, "alert queued");
                 }
                 if !events.is_empty() {
                     if let Some(t) = first_seen {
@@ -353,24 +398,29 @@ impl Daemon {
             }
             Ok(FileOutcome::Unchanged) => {
                 self.metrics.article(ArticleOutcome::Skipped);
+                tally.skipped += 1;
                 tracing::debug!(path = %source, "unchanged");
             }
             Ok(FileOutcome::Duplicate { of }) => {
                 self.metrics.article(ArticleOutcome::Skipped);
-                tracing::info!(path = %source, duplicate_of = %of, "same content as another article; counted once");
+                tally.skipped += 1;
+                at_level!(in_scan, path = %source, duplicate_of = %of, "same content as another article; counted once");
             }
             Err(pipeline::Error::Read(ReadError::Vanished)) => {
-                tracing::info!(path = %source, "gone before it could be read");
+                at_level!(in_scan, path = %source, "gone before it could be read");
             }
             Err(pipeline::Error::Read(e)) => {
                 self.metrics.article(ArticleOutcome::Failed);
+                tally.failed += 1;
                 tracing::warn!(path = %source, reason = %e, "skipped");
             }
             Err(pipeline::Error::Store(e)) => {
                 self.metrics.article(ArticleOutcome::Failed);
+                tally.failed += 1;
                 tracing::error!(path = %source, error = %e, "database error; the file is retried at the next rescan");
             }
         }
+        tally
     }
 
     async fn removed(&mut self, path: &Path) {
@@ -464,14 +514,35 @@ impl Daemon {
             return;
         }
         tracing::info!(path = %dir.display(), files = changed.len(), why, "reading new and changed files");
+        let started = Instant::now();
+        let files = changed.len();
         let ordered = self.order_by_date(changed).await;
         let progress = Progress::new(ordered.len() as u64, why);
+        let mut total = Tally::default();
         for path in ordered {
-            self.process(path, Freshness::Read, policy, None).await;
+            let t = self.process(path, Freshness::Read, policy, None).await;
+            total.recorded += t.recorded;
+            total.skipped += t.skipped;
+            total.failed += t.failed;
+            total.alerts += t.alerts;
             progress.inc();
             self.watchdog.progress();
         }
         progress.finish();
+        // A bootstrap's summary is the one-screen `bootstrap done` that follows.
+        if why != "bootstrap" {
+            tracing::info!(
+                path = %dir.display(),
+                why,
+                files,
+                recorded = total.recorded,
+                same_content = total.skipped,
+                unreadable = total.failed,
+                alerts = total.alerts,
+                seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+                "scan done"
+            );
+        }
     }
 
     /// Reads each file's article date with `max_concurrent_reads` reader threads and returns

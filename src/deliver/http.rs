@@ -16,8 +16,8 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION
 use tokio::time::Instant;
 
 use super::retry::Exchange;
-use super::{body, sign};
-use crate::config::{BodyFormat, Secret, WebhookConfig, show_duration};
+use super::sign;
+use crate::config::{BodyFormat, Secret, WebhookConfig};
 
 /// The most of a response body ever read: enough for an error excerpt, too little to hurt.
 pub(crate) const BODY_CAP: usize = 4 * 1024;
@@ -50,6 +50,13 @@ pub(crate) struct Endpoint {
     client: reqwest::Client,
 }
 
+impl Endpoint {
+    /// The body format of this webhook.
+    pub(crate) fn format(&self) -> BodyFormat {
+        self.format
+    }
+}
+
 /// Only the name: the URL, the secret and custom headers may all carry credentials.
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,7 +70,8 @@ impl Endpoint {
         install_crypto_provider();
         let name = &cfg.name;
         if let Some(secret) = &cfg.secret {
-            crate::config::check_secret(&format!("webhook {name}: secret"), secret.expose())?;
+            sign::check_secret(secret.expose())
+                .map_err(|reason| anyhow::anyhow!("webhook {name}: secret: {reason}"))?;
         }
         let mut headers = HeaderMap::new();
         for (k, v) in &cfg.headers {
@@ -101,20 +109,19 @@ impl Endpoint {
         })
     }
 
-    /// Posts one event (stored JSON) in this webhook's body format, signed if a secret is
-    /// set, and reports what happened. Never longer than the webhook's timeout.
-    pub(crate) async fn post(&self, event_id: &str, event_json: &str) -> Exchange {
-        let body = body::render(self.format, event_json);
+    /// Posts one body (rendered by `body::render`), signed if a secret is set, and reports
+    /// what happened. Never longer than the webhook's timeout.
+    pub(crate) async fn post(&self, message_id: &str, body: Vec<u8>) -> Exchange {
         let deadline = Instant::now() + self.timeout;
         let timestamp = jiff::Timestamp::now().as_second();
         let mut req = self
             .client
             .post(self.url.clone())
             .headers(self.headers.clone())
-            .header("webhook-id", event_id)
+            .header("webhook-id", message_id)
             .header("webhook-timestamp", timestamp.to_string());
         if let Some(secret) = &self.secret {
-            req = req.header("webhook-signature", sign::sign(secret, event_id, timestamp, &body));
+            req = req.header("webhook-signature", sign::sign(secret, message_id, timestamp, &body));
         }
         let sent = tokio::time::timeout_at(deadline, req.body(body).send()).await;
         let mut resp = match sent {
@@ -139,7 +146,7 @@ impl Endpoint {
     }
 
     fn timed_out(&self) -> String {
-        format!("timed out after {}", show_duration(self.timeout))
+        format!("timed out after {:?}", self.timeout)
     }
 
     fn describe(&self, e: &reqwest::Error) -> String {

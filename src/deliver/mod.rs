@@ -34,7 +34,7 @@ use crate::store::Outbox;
 use crate::telemetry::Metrics;
 
 pub use inbox::{Inbox, InboxOptions, InboxOutput, serve_inbox};
-pub use sign::{VerifyError, generate_secret, sign};
+pub use sign::{VerifyError, check_secret, generate_secret, sign};
 
 /// The event type of `factwatch send-test` events.
 pub const TEST_EVENT_TYPE: &str = "factwatch.test";
@@ -104,7 +104,7 @@ fn spawn_worker(
         outbox: Arc::new(Mutex::new(outbox)),
         wake: Arc::clone(&wake),
         cancel: cancel.clone(),
-        metrics: Arc::clone(metrics),
+        metrics: metrics.webhook(&webhook.name),
     };
     let join = runtime.spawn(w.run());
     Ok(WorkerHandle { config: webhook.clone(), wake, cancel, join })
@@ -252,7 +252,9 @@ pub async fn send_test(webhook: &WebhookConfig) -> anyhow::Result<u16> {
             "current": { "source": "factwatch send-test" },
         },
     });
-    match endpoint.post(&id, &event.to_string()).await {
+    let text = event.to_string();
+    let body = body::render(webhook.format, &[body::Alert { event_json: &text, article: None }]);
+    match endpoint.post(&id, body).await {
         retry::Exchange::Answered { status, .. } => Ok(status),
         retry::Exchange::Failed { error } => {
             anyhow::bail!("webhook {}: {error}", webhook.name)

@@ -105,6 +105,22 @@ pub(crate) fn verify(
     Err(VerifyError::Mismatch)
 }
 
+/// Checks that a secret has the Standard Webhooks shape: `whsec_` followed by non-empty
+/// base64 of the key bytes. Receivers' libraries decode secrets that way, so anything else
+/// would produce signatures that never verify; config validation and the inbox say so at
+/// start instead. The error says what is wrong and never repeats the secret.
+pub fn check_secret(secret: &str) -> Result<(), &'static str> {
+    let Some(b64) = secret.strip_prefix("whsec_") else {
+        return Err(
+            "the secret must be \"whsec_\" followed by base64 (Standard Webhooks); `factwatch inbox` prints a fresh one",
+        );
+    };
+    match STANDARD.decode(b64) {
+        Ok(bytes) if !bytes.is_empty() => Ok(()),
+        _ => Err("the part after \"whsec_\" is not valid non-empty base64"),
+    }
+}
+
 /// A fresh `whsec_` secret with 24 random bytes, for `factwatch inbox` to print.
 pub fn generate_secret() -> Secret {
     Secret::new(format!("whsec_{}", STANDARD.encode(random_bytes())))
@@ -191,7 +207,8 @@ mod tests {
     fn generated_secrets_are_valid_and_distinct() {
         let a = generate_secret();
         let b = generate_secret();
-        assert!(crate::config::check_secret("s", a.expose()).is_ok());
+        assert!(check_secret(a.expose()).is_ok());
+        assert!(check_secret("secret").is_err() && check_secret("whsec_").is_err());
         assert_ne!(a, b);
     }
 }

@@ -10,8 +10,16 @@
 //!
 //! Memory does not grow with the backlog: at most one batch of due rows plus the requests in
 //! flight are held, whatever the outbox holds.
+//!
+//! For a chat webhook (Slack, Discord) the due rows of one article go out as one message
+//! (as many as the format's limits allow); each row is still recorded on its own.
+//!
+//! Logs: one info line per delivered alert. Failures collapse: while a webhook keeps
+//! failing, each backoff step (first failure, second, ..., given up) is logged once, with the
+//! number of alerts in that batch; the rest of that step goes to debug. The first success
+//! after failures says so, and the next failures are logged afresh.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -22,10 +30,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+use super::body::{self, Alert, ArticleInfo};
 use super::http::Endpoint;
 use super::retry::{self, Exchange};
+use crate::config::BodyFormat;
 use crate::store::{Attempt, Delivery, Outbox};
-use crate::telemetry::Metrics;
+use crate::telemetry::WebhookMetrics;
 
 /// Rows fetched per `due` query beyond those already in flight: bounds memory, and is big
 /// enough that the query cost is spread over many sends.
@@ -54,20 +64,30 @@ pub(crate) struct Worker {
     pub(crate) outbox: Arc<Mutex<Outbox>>,
     pub(crate) wake: Arc<Notify>,
     pub(crate) cancel: CancellationToken,
-    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) metrics: Arc<WebhookMetrics>,
 }
 
-/// A row on its way: what is needed to record its outcome.
+/// A row on its way: what is needed to record its outcome and log it.
 struct InFlight {
     event_id: String,
+    key: String,
     attempts: u32,
     created_at: Timestamp,
 }
 
-/// What a request task returns.
+/// What a request task returns: the rows its one request carried.
 struct Done {
-    seq: i64,
+    seqs: Vec<i64>,
     exchange: Exchange,
+}
+
+/// A kind of failure a webhook went through, logged once per failure episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Step {
+    /// The attempt with this number failed and will be retried.
+    Retry(u32),
+    /// Given up at the attempt with this number.
+    Dead(u32),
 }
 
 #[derive(Default)]
@@ -78,7 +98,11 @@ struct State {
     /// they are recorded, so they are filtered out of every fetch.
     in_flight: HashMap<i64, InFlight>,
     tasks: JoinSet<Done>,
-    task_seq: HashMap<Id, i64>,
+    task_seqs: HashMap<Id, Vec<i64>>,
+    /// Titles and URLs of the articles of queued rows, for chat messages.
+    articles: HashMap<String, ArticleInfo>,
+    /// The failure steps already logged since the last success.
+    failing: BTreeSet<Step>,
     /// Outcomes waiting to be written (a failed write is retried, not dropped).
     unrecorded: Vec<(i64, Attempt)>,
     /// Whether a fetch may find rows not seen yet.
@@ -185,11 +209,31 @@ impl Worker {
     async fn fetch(&self, st: &mut State, now: Timestamp) {
         let name = self.name().to_string();
         let limit = st.in_flight.len() + BATCH;
-        match self.db(move |o| o.due(&name, now, limit)).await {
-            Ok(rows) => {
+        let chat = self.endpoint.format() != BodyFormat::Json;
+        let fetched = self
+            .db(move |o| {
+                let rows = o.due(&name, now, limit)?;
+                let mut articles = HashMap::new();
+                if chat {
+                    for source in rows.iter().filter_map(|d| body::source_of(&d.body)) {
+                        if !articles.contains_key(&source)
+                            && let Some(a) = o.article(&source)?
+                        {
+                            let info =
+                                ArticleInfo { title: a.title, url: a.url, published: a.published };
+                            articles.insert(source, info);
+                        }
+                    }
+                }
+                Ok((rows, articles))
+            })
+            .await;
+        match fetched {
+            Ok((rows, articles)) => {
                 let full = rows.len() >= limit;
                 st.queue =
                     rows.into_iter().filter(|d| !st.in_flight.contains_key(&d.seq)).collect();
+                st.articles = articles;
                 st.fetch = full;
             }
             Err(e) => {
@@ -201,50 +245,104 @@ impl Worker {
 
     fn dispatch(&self, st: &mut State) {
         while st.in_flight.len() < self.max_in_flight {
-            let Some(d) = st.queue.pop_front() else { break };
+            let Some(first) = st.queue.pop_front() else { break };
+            let group = self.group_with(first, st);
+            let (id, body) = {
+                let alerts: Vec<Alert<'_>> = group
+                    .iter()
+                    .map(|d| Alert {
+                        event_json: &d.body,
+                        article: body::source_of(&d.body).and_then(|s| st.articles.get(&s)),
+                    })
+                    .collect();
+                (message_id(&group), body::render(self.endpoint.format(), &alerts))
+            };
+            let seqs: Vec<i64> = group.iter().map(|d| d.seq).collect();
+            for d in group {
+                st.in_flight.insert(
+                    d.seq,
+                    InFlight {
+                        event_id: d.event_id,
+                        key: d.key,
+                        attempts: d.attempts,
+                        created_at: d.created_at,
+                    },
+                );
+            }
             let endpoint = Arc::clone(&self.endpoint);
-            let seq = d.seq;
-            st.in_flight.insert(
-                seq,
-                InFlight {
-                    event_id: d.event_id.clone(),
-                    attempts: d.attempts,
-                    created_at: d.created_at,
-                },
-            );
+            let task_seqs = seqs.clone();
             let handle = st.tasks.spawn(async move {
-                let exchange = endpoint.post(&d.event_id, &d.body).await;
-                Done { seq, exchange }
+                let exchange = endpoint.post(&id, body).await;
+                Done { seqs: task_seqs, exchange }
             });
-            st.task_seq.insert(handle.id(), seq);
+            st.task_seqs.insert(handle.id(), seqs);
         }
+    }
+
+    /// The rows that go out in one request with `first`: for a chat webhook, the queued rows
+    /// of the same article, as many as one message holds; otherwise `first` alone.
+    fn group_with(&self, first: Delivery, st: &mut State) -> Vec<Delivery> {
+        let format = self.endpoint.format();
+        let Some(source) =
+            (format != BodyFormat::Json).then(|| body::source_of(&first.body)).flatten()
+        else {
+            return vec![first];
+        };
+        let mut group = vec![first];
+        let mut rest = VecDeque::with_capacity(st.queue.len());
+        while let Some(d) = st.queue.pop_front() {
+            if body::source_of(&d.body).as_deref() == Some(source.as_str()) {
+                group.push(d);
+                let alerts: Vec<Alert<'_>> = group
+                    .iter()
+                    .map(|d| Alert { event_json: &d.body, article: st.articles.get(&source) })
+                    .collect();
+                if !body::fits(format, &alerts) {
+                    if let Some(back) = group.pop() {
+                        rest.push_back(back);
+                    }
+                    break;
+                }
+            } else {
+                rest.push_back(d);
+            }
+        }
+        rest.extend(st.queue.drain(..));
+        st.queue = rest;
+        group
     }
 
     /// Turns a finished request into the outcome to record.
     fn collect(&self, st: &mut State, joined: Result<(Id, Done), tokio::task::JoinError>) {
-        let (seq, exchange) = match joined {
+        let (seqs, exchange) = match joined {
             Ok((id, done)) => {
-                st.task_seq.remove(&id);
-                (done.seq, done.exchange)
+                st.task_seqs.remove(&id);
+                (done.seqs, done.exchange)
             }
             Err(e) => {
-                let Some(seq) = st.task_seq.remove(&e.id()) else { return };
+                let Some(seqs) = st.task_seqs.remove(&e.id()) else { return };
                 if e.is_cancelled() {
-                    // Only shutdown aborts requests; the row stays pending untouched.
-                    st.in_flight.remove(&seq);
+                    // Only shutdown aborts requests; the rows stay pending untouched.
+                    for seq in seqs {
+                        st.in_flight.remove(&seq);
+                    }
                     return;
                 }
-                (seq, Exchange::Failed { error: format!("internal error while sending: {e}") })
+                (seqs, Exchange::Failed { error: format!("internal error while sending: {e}") })
             }
         };
-        let Some(f) = st.in_flight.get(&seq) else { return };
         let now = Timestamp::now();
-        let (attempt, hold) =
-            retry::decide(&exchange, &self.schedule, f.attempts, &f.event_id, now);
-        if let Some(h) = hold {
-            st.hold_until = Some(st.hold_until.map_or(h, |cur| cur.max(h)));
+        // One answer for all the rows of a message; each row's attempt count decides its own
+        // next step.
+        for seq in seqs {
+            let Some(f) = st.in_flight.get(&seq) else { continue };
+            let (attempt, hold) =
+                retry::decide(&exchange, &self.schedule, f.attempts, &f.event_id, now);
+            if let Some(h) = hold {
+                st.hold_until = Some(st.hold_until.map_or(h, |cur| cur.max(h)));
+            }
+            st.unrecorded.push((seq, attempt));
         }
-        st.unrecorded.push((seq, attempt));
     }
 
     /// Writes the collected outcomes in one transaction, then logs and counts them.
@@ -264,25 +362,60 @@ impl Worker {
             return;
         }
         let now_unix = u64::try_from(now.as_second()).unwrap_or(0);
+        let webhook = self.name();
+        // The failures of this batch by step, in order, to log each new step once.
+        let mut failures: Vec<(Step, InFlight, Attempt, usize)> = Vec::new();
         for (seq, attempt) in std::mem::take(&mut st.unrecorded) {
             let Some(f) = st.in_flight.remove(&seq) else { continue };
-            let webhook = self.name();
-            let event = &f.event_id;
-            match &attempt {
+            let attempt_no = f.attempts.saturating_add(1);
+            let step = match &attempt {
                 Attempt::Delivered { status } => {
                     let ms = now.as_millisecond().saturating_sub(f.created_at.as_millisecond());
                     let latency = Duration::from_millis(u64::try_from(ms).unwrap_or(0));
                     self.metrics.delivered(latency, now_unix);
-                    debug!(%webhook, %event, status, "delivered");
+                    if !st.failing.is_empty() {
+                        info!(%webhook, "the webhook accepts alerts again");
+                        st.failing.clear();
+                    }
+                    info!(
+                        %webhook,
+                        event = %f.event_id,
+                        key = %f.key,
+                        attempt = attempt_no,
+                        status,
+                        latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+                        "alert delivered"
+                    );
+                    continue;
                 }
-                Attempt::Retry { at, status, error } => {
+                Attempt::Retry { .. } => {
                     self.metrics.failed_attempt();
-                    warn!(%webhook, %event, status, %error, next_attempt = %at, "delivery failed; will retry");
+                    Step::Retry(attempt_no)
                 }
-                Attempt::Dead { status, error } => {
+                Attempt::Dead { .. } => {
                     self.metrics.dead_lettered();
-                    error!(%webhook, %event, status, %error, "delivery given up; event is in the dead letter state (see `factwatch outbox`)");
+                    Step::Dead(attempt_no)
                 }
+            };
+            match failures.iter_mut().find(|(s, ..)| *s == step) {
+                Some(entry) => entry.3 += 1,
+                None => failures.push((step, f, attempt, 1)),
+            }
+        }
+        for (step, first, attempt, alerts) in failures {
+            let event = &first.event_id;
+            if !st.failing.insert(step) {
+                debug!(%webhook, %event, alerts, ?step, "delivery failed again at a step already logged");
+                continue;
+            }
+            match (&attempt, step) {
+                (Attempt::Retry { at, status, error }, Step::Retry(n)) => {
+                    warn!(%webhook, attempt = n, alerts, %event, status, %error, next_attempt = %at, "delivery failed; will retry");
+                }
+                (Attempt::Dead { status, error }, Step::Dead(n)) => {
+                    error!(%webhook, attempt = n, alerts, %event, status, %error, "delivery given up; alerts are in the dead letter state (see `factwatch outbox`)");
+                }
+                _ => {}
             }
         }
     }
@@ -341,5 +474,18 @@ impl Worker {
         })
         .await?;
         Ok(r?)
+    }
+}
+
+/// The `webhook-id` of one request: the event id for one event, else an id derived from
+/// every event in the message, so a retry of the same message carries the same id.
+fn message_id(group: &[Delivery]) -> String {
+    match group {
+        [one] => one.event_id.clone(),
+        _ => {
+            let ids: Vec<&str> = group.iter().map(|d| d.event_id.as_str()).collect();
+            let digest = crate::model::hex_sha256(ids.join(",").as_bytes());
+            format!("msg_{}", &digest[..26])
+        }
     }
 }

@@ -22,6 +22,7 @@
 //! of the month). [`expire`] finds the facts that lapsed; claims are read the same way, so an
 //! article that repeats "until July 9" after July 9 does not revive an expired pause.
 
+mod age;
 mod event;
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,6 +32,7 @@ use jiff::tz::TimeZone;
 
 use crate::model::{Change, Claim, Deadline, EventType, Fact, Kind, Observation, Qualifier};
 
+pub use age::{days_since_confirmed, is_unconfirmed};
 pub use event::{alert_event, show, summary};
 
 pub use crate::model::{ENDED, EXPIRED};

@@ -23,7 +23,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use crate::model::{AlertEvent, Change, Claim, DateOrigin, Fact, Kind, Observation};
 
-pub use outbox::{Attempt, Delivery, Outbox, OutboxEntry, OutboxState};
+pub use outbox::{
+    ArticleSummary, Attempt, Delivery, Outbox, OutboxEntry, OutboxState, WebhookRows,
+};
 
 /// How long a connection waits for another one's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -126,6 +128,21 @@ pub struct HistoryEntry {
     pub observation: Observation,
     /// When the row was written, by the daemon's clock.
     pub recorded_at: String,
+}
+
+/// The newest alert event, as `factwatch status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LastEvent {
+    /// The event id.
+    pub id: String,
+    /// The event type name.
+    pub event_type: String,
+    /// Its one-line summary.
+    pub summary: String,
+    /// The article it came from.
+    pub source: String,
+    /// When it was queued, by the fact clock.
+    pub queued_at: String,
 }
 
 /// Counts shown in status lines and metrics.
@@ -647,6 +664,34 @@ impl Store {
             pending: one("SELECT count(*) FROM outbox WHERE state = 'pending'")?,
             dead: one("SELECT count(*) FROM outbox WHERE state = 'dead'")?,
         })
+    }
+
+    /// Pending (of them, failed) and dead outbox rows per webhook, for metrics and status.
+    pub fn outbox_by_webhook(&self) -> Result<Vec<WebhookRows>> {
+        outbox::by_webhook(&self.conn)
+    }
+
+    /// The newest alert event queued: its id, type, summary, source and when it was queued
+    /// (by the fact clock), for `factwatch status`.
+    pub fn last_event(&self) -> Result<Option<LastEvent>> {
+        let row: Option<(String, String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, type, body, created_at FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(id, event_type, body, queued_at)| {
+            let event: Option<AlertEvent> = serde_json::from_str(&body).ok();
+            LastEvent {
+                id,
+                event_type,
+                summary: event.as_ref().map(|e| e.data.summary.clone()).unwrap_or_default(),
+                source: event.map(|e| e.data.current.source).unwrap_or_default(),
+                queued_at,
+            }
+        }))
     }
 
     /// Checks that the database accepts writes, for `/readyz`.

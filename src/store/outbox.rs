@@ -111,6 +111,43 @@ pub struct OutboxEntry {
     pub created_at: String,
 }
 
+/// How many outbox rows of one webhook are in each state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WebhookRows {
+    /// The webhook name.
+    pub webhook: String,
+    /// Rows waiting for delivery, failed ones included.
+    pub pending: u64,
+    /// Pending rows that were tried at least once.
+    pub failed: u64,
+    /// Rows given up on.
+    pub dead: u64,
+}
+
+/// What a chat message shows about an article.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleSummary {
+    /// The headline.
+    pub title: Option<String>,
+    /// The canonical URL.
+    pub url: Option<String>,
+    /// The article date (`YYYY-MM-DD`).
+    pub published: Option<String>,
+}
+
+pub(super) fn by_webhook(conn: &Connection) -> Result<Vec<WebhookRows>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT webhook,
+                sum(state = 'pending'), sum(state = 'pending' AND attempts > 0), sum(state = 'dead')
+         FROM outbox WHERE state <> 'delivered' GROUP BY webhook ORDER BY webhook",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+        Ok(WebhookRows { webhook: r.get(0)?, pending: n(1)?, failed: n(2)?, dead: n(3)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Writes the events and their outbox rows inside the caller's transaction.
 ///
 /// An event that is already recorded (same id) is not written again: this is the crash
@@ -361,6 +398,23 @@ impl Outbox {
             out.push((webhook, n.max(0) as u64));
         }
         Ok(out)
+    }
+
+    /// Pending (of them, failed) and dead rows per webhook name, for metrics and
+    /// `factwatch status`.
+    pub fn by_webhook(&self) -> Result<Vec<WebhookRows>> {
+        by_webhook(&self.conn)
+    }
+
+    /// The title, URL and date of the live article at `path`, for chat messages.
+    pub fn article(&self, path: &str) -> Result<Option<ArticleSummary>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT title, url, published FROM articles WHERE path = ?1")?
+            .query_row([path], |r| {
+                Ok(ArticleSummary { title: r.get(0)?, url: r.get(1)?, published: r.get(2)? })
+            })
+            .optional()?)
     }
 
     /// The body of an event by id, for `send-test` and diagnostics.

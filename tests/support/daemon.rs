@@ -178,6 +178,18 @@ impl Workspace {
         let child = cmd.stderr(log_file).spawn().expect("spawn factwatch run");
         Daemon { child: Some(child), log }
     }
+
+    /// Spawns a prepared command as systemd runs a service whose output goes to the journal:
+    /// `JOURNAL_STREAM` names the device and inode of its stderr (here the log file).
+    pub fn spawn_as_service(&self, mut cmd: Command) -> Daemon {
+        use std::os::unix::fs::MetadataExt as _;
+        let log = self.dir.path().join(format!("daemon-{}.log", unique()));
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let meta = log_file.metadata().expect("stat the log file");
+        cmd.env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()));
+        let child = cmd.stderr(log_file).spawn().expect("spawn factwatch run");
+        Daemon { child: Some(child), log }
+    }
 }
 
 fn unique() -> u128 {

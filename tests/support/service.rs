@@ -122,9 +122,18 @@ impl HttpResponse {
 
 /// GETs `path` from `addr` over a raw socket; `None` when nothing listens there (yet).
 pub fn http_get(addr: SocketAddr, path: &str) -> Option<HttpResponse> {
+    http_get_accepting(addr, path, "*/*")
+}
+
+/// GETs `path` with an `Accept` header, as a scraper negotiating the format does.
+pub fn http_get_accepting(addr: SocketAddr, path: &str, accept: &str) -> Option<HttpResponse> {
     let mut sock = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     sock.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    write!(sock, "GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").ok()?;
+    write!(
+        sock,
+        "GET {path} HTTP/1.1\r\nhost: {addr}\r\naccept: {accept}\r\nconnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut raw = Vec::new();
     sock.read_to_end(&mut raw).ok()?;
     let text = String::from_utf8_lossy(&raw);
@@ -249,3 +258,173 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// Metrics as the Prometheus project's own parser (python `prometheus_client`, which
+/// `.ci/run` installs) reads them: family types and samples keyed `name{labels}` with label
+/// names sorted. Fails the test when the parser is missing or refuses the text.
+pub struct ParsedMetrics {
+    /// Family name to type (`counter`, `gauge`, `histogram`).
+    pub families: std::collections::BTreeMap<String, String>,
+    /// Sample to value.
+    pub samples: std::collections::BTreeMap<String, f64>,
+}
+
+/// Parses `text` as Prometheus text 0.0.4 or, with `openmetrics`, as OpenMetrics 1.0.
+pub fn parse_metrics(text: &str, openmetrics: bool) -> ParsedMetrics {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/prometheus.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(if openmetrics { "openmetrics" } else { "prometheus" })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write metrics");
+    let out = child.wait_with_output().expect("the parser finishes");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("No module named 'prometheus_client'"),
+        "the Prometheus parser is missing: `pip install prometheus_client` (.ci/run does)"
+    );
+    assert!(out.status.success(), "prometheus_client refused the metrics: {err}\n{text}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("parser output");
+    let families = v["families"]
+        .as_object()
+        .expect("families")
+        .iter()
+        .map(|(k, t)| (k.clone(), t.as_str().unwrap_or("").to_string()))
+        .collect();
+    let samples = v["samples"]
+        .as_object()
+        .expect("samples")
+        .iter()
+        .map(|(k, n)| (k.clone(), n.as_f64().expect("a number")))
+        .collect();
+    ParsedMetrics { families, samples }
+}
+
+/// A stand-in for journald's native socket: a Unix datagram socket in a folder of its own
+/// that a thread reads, parsing each datagram in the journal's native protocol (`NAME=value`
+/// lines, or `NAME`, a little-endian u64 length and binary data). The daemon reaches it at
+/// `/run/systemd/journal/socket` through [`journal_namespace`].
+pub struct JournalSocket {
+    /// The folder holding `socket`, bind-mounted over `/run/systemd/journal`.
+    pub dir: PathBuf,
+    got: Arc<Mutex<Vec<std::collections::BTreeMap<String, String>>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl JournalSocket {
+    /// Binds `dir/journal/socket` and starts recording entries.
+    pub fn bind(dir: &Path) -> JournalSocket {
+        let dir = dir.join("journal");
+        std::fs::create_dir_all(&dir).expect("mkdir journal");
+        let sock = UnixDatagram::bind(dir.join("socket")).expect("bind the journal socket");
+        sock.set_read_timeout(Some(Duration::from_millis(20))).expect("timeout");
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (g, st) = (Arc::clone(&got), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 256 * 1024];
+            while !st.load(Ordering::Relaxed) {
+                if let Ok(n) = sock.recv(&mut buf)
+                    && n > 0
+                {
+                    let entry = parse_native(&buf[..n]).expect("a well-formed journal entry");
+                    g.lock().expect("lock").push(entry);
+                }
+            }
+        });
+        JournalSocket { dir, got, stop }
+    }
+
+    /// Every entry so far.
+    pub fn entries(&self) -> Vec<std::collections::BTreeMap<String, String>> {
+        self.got.lock().expect("lock").clone()
+    }
+
+    /// Waits for an entry whose MESSAGE is `message` (and, if given, whose `field` ends with
+    /// `value`) and returns it.
+    pub fn wait_for(
+        &self,
+        message: &str,
+        field: Option<(&str, &str)>,
+        timeout: Duration,
+    ) -> std::collections::BTreeMap<String, String> {
+        let start = Instant::now();
+        loop {
+            let found = self.entries().into_iter().find(|e| {
+                e.get("MESSAGE").is_some_and(|m| m == message)
+                    && field.is_none_or(|(f, v)| e.get(f).is_some_and(|x| x.ends_with(v)))
+            });
+            if let Some(e) = found {
+                return e;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "no journal entry {message:?} {field:?} within {timeout:?}; got {:#?}",
+                self.entries()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for JournalSocket {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Parses one datagram of the journal's native protocol.
+fn parse_native(mut data: &[u8]) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut entry = std::collections::BTreeMap::new();
+    while !data.is_empty() {
+        let nl = data.iter().position(|&b| b == b'\n').ok_or("a field without a newline")?;
+        let line = &data[..nl];
+        if let Some(eq) = line.iter().position(|&b| b == b'=') {
+            let name = String::from_utf8_lossy(&line[..eq]).into_owned();
+            entry.insert(name, String::from_utf8_lossy(&line[eq + 1..]).into_owned());
+            data = &data[nl + 1..];
+        } else {
+            let name = String::from_utf8_lossy(line).into_owned();
+            let rest = &data[nl + 1..];
+            let len_bytes: [u8; 8] =
+                rest.get(..8).ok_or("a short length")?.try_into().map_err(|_| "length")?;
+            let len = usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| "length")?;
+            let value = rest.get(8..8 + len).ok_or("a short value")?;
+            if rest.get(8 + len) != Some(&b'\n') {
+                return Err(format!("field {name} does not end with a newline"));
+            }
+            entry.insert(name, String::from_utf8_lossy(value).into_owned());
+            data = &rest[8 + len + 1..];
+        }
+        if entry.keys().any(|k| {
+            k.is_empty()
+                || k.chars().any(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        }) {
+            return Err(format!(
+                "a field name journald refuses: {:?}",
+                entry.keys().collect::<Vec<_>>()
+            ));
+        }
+    }
+    Ok(entry)
+}
+
+/// A wrapper (for `Workspace::run_command`) that runs the daemon in a private mount
+/// namespace (`unshare`, through a user namespace, so it works as root and as a user) where
+/// `/run` is empty and, when `FW_TEST_JOURNAL_DIR` names a [`JournalSocket`]'s folder, that
+/// folder is `/run/systemd/journal`. So the daemon finds the test's journal socket, or none
+/// at all, whatever the machine runs.
+pub const JOURNAL_NAMESPACE: [&str; 8] = [
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--mount",
+    "sh",
+    "-c",
+    "mount -t tmpfs none /run && mkdir -p /run/systemd/journal && { [ -z \"$FW_TEST_JOURNAL_DIR\" ] || mount --bind \"$FW_TEST_JOURNAL_DIR\" /run/systemd/journal; } && exec \"$@\"",
+    "sh",
+];
