@@ -123,6 +123,16 @@ impl Harness {
             .expect("start deliveries")
     }
 
+    /// Waits until the metric `name` reads `value` (outcomes are counted just after they
+    /// are recorded, so a row can be seen in its new state a moment before its count).
+    async fn wait_metric(&self, name: &str, value: u64) {
+        let deadline = Instant::now() + PATIENCE;
+        while self.metric(name) != value {
+            assert!(Instant::now() < deadline, "{name} is {}, not {value}", self.metric(name));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn metric(&self, name: &str) -> u64 {
         let text = self.metrics.render(&Gauges::default());
         text.lines()
@@ -204,8 +214,8 @@ async fn retries_after_500s_and_delivers_with_the_same_id() {
     let row = h.row(&ev.id, "ops");
     assert_eq!((row.state, row.attempts, row.last_status), (OutboxState::Delivered, 4, Some(200)));
     assert_eq!(row.last_error, None);
-    assert_eq!(h.metric("factwatch_alerts_failed_total{webhook=\"ops\"} "), 3);
-    assert_eq!(h.metric("factwatch_alerts_delivered_total{webhook=\"ops\"} "), 1);
+    h.wait_metric("factwatch_alerts_failed_total{webhook=\"ops\"} ", 3).await;
+    h.wait_metric("factwatch_alerts_delivered_total{webhook=\"ops\"} ", 1).await;
     d.shutdown().await;
 }
 
@@ -304,7 +314,7 @@ async fn a_400_goes_to_dead_letter_and_outbox_retry_sends_it_again() {
     assert_eq!(row.attempts, 1);
     assert_eq!(row.last_status, Some(400));
     assert_eq!(row.last_error.as_deref(), Some("HTTP 400 Bad Request: missing field `key`"));
-    assert_eq!(h.metric("factwatch_alerts_dead_lettered_total{webhook=\"ops\"} "), 1);
+    h.wait_metric("factwatch_alerts_dead_lettered_total{webhook=\"ops\"} ", 1).await;
     // Permanent: no retry follows, even after several scheduled waits.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(rx.count(), 1);
@@ -359,8 +369,8 @@ async fn a_timeout_counts_as_a_failed_attempt() {
     assert_eq!(row.last_status, None);
     assert_eq!(row.last_error.as_deref(), Some("gave up after 2 attempts: timed out after 300ms"));
     assert_eq!(rx.count(), 2);
-    assert_eq!(h.metric("factwatch_alerts_failed_total{webhook=\"slow\"} "), 1);
-    assert_eq!(h.metric("factwatch_alerts_dead_lettered_total{webhook=\"slow\"} "), 1);
+    h.wait_metric("factwatch_alerts_failed_total{webhook=\"slow\"} ", 1).await;
+    h.wait_metric("factwatch_alerts_dead_lettered_total{webhook=\"slow\"} ", 1).await;
 
     // `outbox retry --all-dead` puts it back; the worker tries it again on its own.
     let out = factwatch(&h.db, &["outbox", "retry", "--all-dead"]).await;
