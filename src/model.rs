@@ -292,6 +292,11 @@ pub struct Claim {
     pub span: [usize; 2],
     /// The sentence the claim was read from.
     pub quote: String,
+    /// The old value the article states itself ("from 145% to 30%"), when it does. Not part
+    /// of the fact: an alert shows it beside the value factwatch held, so a receiver can see
+    /// when a step was missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_previous: Option<f64>,
 }
 
 /// The value part of a fact at one moment: what `previous` and `current` show in an alert.

@@ -1,6 +1,8 @@
-//! `factwatch scan [--json] PATH...`: extract and print the claims of files or folders,
-//! touching no state. This is how a user checks what factwatch reads from an article, and
-//! how extraction quality is scored (`eval-claims`).
+//! `factwatch scan [--json] [--explain] PATH...`: extract and print the claims of files or
+//! folders, touching no state. This is how a user checks what factwatch reads from an
+//! article, and how extraction quality is scored (`eval-claims`). `--explain` shows, for each
+//! sentence holding a trigger word, what was taken (key, value, the construction and phrase
+//! that gave it) and what was not and why: what a pack author or a bug report needs.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -16,6 +18,10 @@ pub(super) struct Args {
     /// Print one JSON claim per line (the `scan --json` contract) instead of a table.
     #[arg(long)]
     json: bool,
+    /// For each sentence holding a trigger word, show what was taken and what was rejected
+    /// and why (with --json, one JSON object per file).
+    #[arg(long)]
+    explain: bool,
     /// Files or folders to read.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -62,6 +68,11 @@ pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<E
         for note in &loaded.notes {
             progress.note(&format!("factwatch: {source}: {note}"));
         }
+        if args.explain {
+            let (extraction, explanation) = extractor.explain(&loaded.article);
+            print_explanation(&mut out, &source, &extraction, &explanation, args.json)?;
+            continue;
+        }
         let extraction = extractor.extract(&loaded.article);
         for w in &extraction.warnings {
             progress.note(&format!("factwatch: {source}: {w}"));
@@ -88,4 +99,45 @@ pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<E
     out.flush()?;
     let _ = std::io::stderr().flush();
     Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Prints what `Extractor::explain` says about one file.
+fn print_explanation(
+    out: &mut super::Output,
+    source: &str,
+    extraction: &crate::extract::Extraction,
+    explanation: &crate::extract::Explanation,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let value = serde_json::json!({
+            "source": source,
+            "claims": extraction.claims,
+            "segments": explanation.segments,
+            "warnings": extraction.warnings,
+        });
+        out.line(&serde_json::to_string(&value)?)?;
+        return Ok(());
+    }
+    out.line(&format!("{source}"))?;
+    for seg in &explanation.segments {
+        out.line(&format!("  [{}] \"{}\"", seg.kind, super::clip(&seg.text, 160)))?;
+        for t in &seg.taken {
+            let key = if t.key.is_empty() { "(no key)" } else { t.key.as_str() };
+            out.line(&format!(
+                "    took     {key} = {}  ({}; \"{}\") -> {}",
+                t.value,
+                t.rule,
+                super::clip(&t.phrase, 60),
+                t.outcome
+            ))?;
+        }
+        for r in &seg.rejected {
+            out.line(&format!("    rejected \"{}\": {}", super::clip(&r.phrase, 40), r.reason))?;
+        }
+    }
+    for w in &extraction.warnings {
+        out.line(&format!("  warning: {w}"))?;
+    }
+    Ok(())
 }

@@ -1,39 +1,46 @@
 //! Extraction: article text in, claims out. Pure: no I/O, no clock, no globals, no panics.
 //!
-//! An article goes through the text layer (`text`: blocks, noise, sidebar, sentences), one
-//! automaton pass for entities and triggers (`entity`), and, only for sentences holding a
-//! trigger, the recognizers (`number`, `date`) and the sentence skeleton (`skeleton`) that
-//! pack patterns run on (`metric`, `status`). Roles a sentence leaves open are filled from
-//! the article's main parties, and `selection` keeps one claim per key. All vocabulary comes
-//! from domain packs (`pack`); the built-in trade pack is `config/packs/trade.toml`.
+//! A cascade, each stage reading what the one before made:
+//!
+//! 1. `token`: one pass over the text; words looked up in the pack's lexicon as they are cut,
+//!    entity names and class phrases found over the words.
+//! 2. `layout`: blocks (prose, headline, list item, table row, chrome, sidebar) and the
+//!    segments of the story that hold a trigger word; nothing else is read further.
+//! 3. `chunk`: a segment's tokens grouped into entities, rates, amounts, durations, dates.
+//! 4. `frame`: clause-level constructions that read rates, pauses and trade figures, each
+//!    naming the construction that gave it, with roles a clause leaves open marked open.
+//! 5. `article`: the article's imposer and main parties fill the open roles, and one claim
+//!    per key is chosen.
+//!
+//! All vocabulary comes from domain packs (`pack`); the built-in trade pack is
+//! `config/packs/trade.toml`, documented with the design in `docs/packs.md`.
 
+mod article;
+mod chunk;
+mod class;
 mod date;
-mod entity;
-mod metric;
-mod number;
+mod frame;
+mod layout;
+mod lexicon;
 mod pack;
-mod pattern;
-mod selection;
-mod skeleton;
-mod status;
-mod text;
+mod token;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::{Article, Claim, Kind};
 
 pub use pack::PackError;
 
-use metric::{Candidate, Period};
-use pack::{MetricKind, Vocabulary};
-use selection::Ranked;
+use frame::{Finding, Memory, Out, Stance, View};
+use layout::{BlockKind, SegmentKind};
+use pack::{Pack, Reading};
 
 /// The built-in trade pack, embedded so the binary works without its config folder.
 const TRADE_PACK: &str = include_str!("../../config/packs/trade.toml");
 
-/// Sentences longer than this are not read: no real sentence is, and garbage often is.
-const MAX_SENTENCE_BYTES: usize = 1500;
+/// Segments longer than this are not read: no real sentence is, and garbage often is.
+const MAX_SEGMENT_BYTES: usize = 2000;
 
 /// A domain pack as text, with where it came from (a path or `builtin:NAME`) for messages.
 #[derive(Debug, Clone)]
@@ -53,18 +60,78 @@ pub struct Extraction {
     pub warnings: Vec<String>,
 }
 
+/// Why each figure of an article was or was not taken: the output of `scan --explain`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Explanation {
+    /// The segments that hold a trigger, in text order.
+    pub segments: Vec<ExplainedSegment>,
+}
+
+/// One segment of an explanation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExplainedSegment {
+    /// `headline`, `sentence`, `item` or `row`.
+    pub kind: &'static str,
+    /// The segment's text, whitespace collapsed.
+    pub text: String,
+    /// What was read from it.
+    pub taken: Vec<ExplainedFinding>,
+    /// What was not, and why.
+    pub rejected: Vec<ExplainedRejection>,
+}
+
+/// A figure or status read from a segment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExplainedFinding {
+    /// The key, once its roles are filled; empty when they could not be.
+    pub key: String,
+    /// The value as shown: `29%`, `$5,000,000,000`, `active until 2025-08-01`.
+    pub value: String,
+    /// The construction that gave it.
+    pub rule: &'static str,
+    /// The phrase it came from.
+    pub phrase: String,
+    /// What became of it: `claim`, `lost to VALUE`, `previous value`, or why its roles
+    /// could not be filled.
+    pub outcome: String,
+}
+
+/// A figure or mention that gave nothing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExplainedRejection {
+    /// The text of the figure or word.
+    pub phrase: String,
+    /// Why it was not taken.
+    pub reason: &'static str,
+}
+
 /// The compiled vocabulary of one or more domain packs. Cloning shares it.
 #[derive(Debug, Clone)]
 pub struct Extractor {
-    vocab: Arc<Vocabulary>,
+    pack: Arc<Pack>,
+}
+
+/// Where a segment's text lives: the article text, or a title the text does not repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Text,
+    Title,
+}
+
+/// A segment read, for building claims and explanations.
+struct Read {
+    source: Source,
+    start: usize,
+    end: usize,
+    kind: SegmentKind,
 }
 
 impl Extractor {
-    /// Compiles packs. Several packs merge: entities by code (aliases add up), roles by name
-    /// (cues add up), metrics by name (a second definition must be identical). A malformed
-    /// pack or a conflicting duplicate fails with the pack's origin and line.
+    /// Compiles packs. Several packs merge: vocabulary by class (words add up), entities by
+    /// code (aliases add up), metrics by name (a second definition must be identical). A
+    /// malformed pack or a conflicting duplicate fails with the pack's origin and line.
     pub fn new(packs: &[PackText]) -> Result<Extractor, PackError> {
-        Ok(Extractor { vocab: Arc::new(pack::compile(packs)?) })
+        Ok(Extractor { pack: Arc::new(pack::compile(packs)?) })
     }
 
     /// A pack compiled into the binary: `"trade"` is `config/packs/trade.toml`, with origin
@@ -80,14 +147,14 @@ impl Extractor {
 
     /// The metric names of the loaded packs, in pack order.
     pub fn metrics(&self) -> impl Iterator<Item = &str> {
-        self.vocab.metrics.iter().map(|m| m.name.as_str())
+        self.pack.metrics.iter().map(|m| m.name.as_str())
     }
 
     /// A readable name for a fact, from the metric's `label` template: "US tariff on PK",
     /// "PK-US trade volume 2024". Parts in `[...]` are dropped when a placeholder inside them
     /// has no value. An unknown metric gets `metric subject period`.
     pub fn describe(&self, metric: &str, subject: &[String], period: Option<&str>) -> String {
-        let Some(m) = self.vocab.metrics.iter().find(|m| m.name == metric) else {
+        let Some(m) = self.pack.metrics.iter().find(|m| m.name == metric) else {
             let mut s = format!("{metric} {}", subject.join(":"));
             if let Some(p) = period {
                 s.push(' ');
@@ -97,9 +164,7 @@ impl Extractor {
         };
         let mut values: HashMap<&str, &str> = HashMap::new();
         for (role, code) in m.roles.iter().chain(&m.optional_roles).zip(subject) {
-            if let Some(r) = self.vocab.roles.get(*role) {
-                values.insert(r.name.as_str(), code.as_str());
-            }
+            values.insert(role.as_str(), code.as_str());
         }
         if let Some(p) = period {
             values.insert("period", p);
@@ -109,288 +174,433 @@ impl Extractor {
 
     /// Extracts the claims of one article. Never panics; garbage gives no claims.
     pub fn extract(&self, article: &Article) -> Extraction {
-        let vocab = &*self.vocab;
-        let text = article.text.as_str();
-        let mut warnings = Vec::new();
-
-        let blocks = text::blocks(text);
-        let hits = entity::scan(vocab, text);
-        let title_hits = article.title.as_deref().map(|t| entity::scan(vocab, t));
-        let mains = entity::main_parties(&hits, &blocks, title_hits.as_deref());
-        // Only blocks holding a trigger are split into sentences: the rest can give no claim.
-        let trigger_starts: Vec<usize> = hits
-            .iter()
-            .filter(|h| matches!(h.what, entity::HitKind::Trigger { .. }))
-            .map(|h| h.start)
-            .collect();
-        let sentences = text::sentences(text, &blocks, &trigger_starts);
-
-        let mut candidates: Vec<Candidate> = Vec::new();
-        let mut context_seen: HashSet<usize> = HashSet::new();
-        let mut first_hit = 0usize;
-        for (si, s) in sentences.iter().enumerate() {
-            while hits.get(first_hit).is_some_and(|h| h.end <= s.start) {
-                first_hit += 1;
-            }
-            let upto = hits
-                .get(first_hit..)
-                .map_or(0, |rest| rest.iter().take_while(|h| h.start < s.end).count());
-            let Some(here) = hits.get(first_hit..first_hit + upto) else { continue };
-            let mut triggered: Vec<usize> = here
-                .iter()
-                .filter_map(|h| match h.what {
-                    entity::HitKind::Trigger { metric } => Some(metric),
-                    entity::HitKind::Entity { .. } => None,
-                })
-                .collect();
-            if triggered.is_empty() || s.end - s.start > MAX_SENTENCE_BYTES {
-                continue;
-            }
-            triggered.sort_unstable();
-            triggered.dedup();
-            let Some(sentence) = text.get(s.start..s.end) else { continue };
-            if text::is_garbage(sentence) || text::is_noise_line(sentence) {
-                continue;
-            }
-            // Figures need digits and statuses need no numbers: skip the recognizers that
-            // cannot find anything useful here.
-            let has_digit = sentence.bytes().any(|b| b.is_ascii_digit());
-            let wants_status = triggered
-                .iter()
-                .any(|&mi| vocab.metrics.get(mi).is_some_and(|m| m.kind == MetricKind::Status));
-            if !has_digit && !wants_status {
-                continue;
-            }
-            let dates = date::mentions(sentence, article.date);
-            let taken: Vec<(usize, usize)> = dates.iter().map(|d| (d.start, d.end)).collect();
-            let quantities =
-                if has_digit { number::quantities(sentence, &taken) } else { Vec::new() };
-            let sk = skeleton::build(sentence, s.start, here, &dates, &quantities);
-            let gate = vocab.gate.matches(&sk.text);
-            let reading = metric::Reading { sk: &sk, gate: &gate, text: sentence, index: si };
-            candidates.extend(metric::figures(vocab, &triggered, &reading));
-            for &mi in &triggered {
-                let Some(m) = vocab.metrics.get(mi) else { continue };
-                if m.kind != MetricKind::Status {
-                    continue;
-                }
-                // The paragraph so far may set the context: "The U.S. imposed tariffs on dozens
-                // of countries. The pause runs until July 9."
-                let paragraph = text.get(s.block_start..s.end).unwrap_or(sentence);
-                if status::has_context(m, paragraph) {
-                    context_seen.insert(mi);
-                } else if !context_seen.contains(&mi) {
-                    continue;
-                }
-                if let Some(c) = status::finding(vocab, mi, &reading, article.date, &mut warnings) {
-                    candidates.push(c);
-                }
-            }
-        }
-
-        let consensus = consensus(vocab, &candidates);
-        let mut ranked = Vec::with_capacity(candidates.len());
-        for c in candidates {
-            let Some(s) = sentences.get(c.sentence) else { continue };
-            if let Some(r) = self.claim(article, c, &mains, &consensus, *s, &mut warnings) {
-                ranked.push(r);
-            }
-        }
-        share_optional_roles(vocab, &mut ranked);
-        Extraction { claims: selection::select(ranked), warnings }
+        self.run(article, false).0
     }
 
-    /// Fills open roles from the article and builds the claim.
-    fn claim(
-        &self,
-        article: &Article,
-        mut c: Candidate,
-        mains: &[usize],
-        consensus: &HashMap<usize, usize>,
-        s: text::Sentence,
-        warnings: &mut Vec<String>,
-    ) -> Option<Ranked> {
-        let vocab = &*self.vocab;
-        let m = vocab.metrics.get(c.metric)?;
-        for i in 0..c.roles.len() {
-            if c.roles.get(i).copied().flatten().is_some() {
+    /// Extracts one article and says, for every segment holding a trigger, what was taken
+    /// (key, value, construction, phrase) and what was not and why.
+    pub fn explain(&self, article: &Article) -> (Extraction, Explanation) {
+        self.run(article, true)
+    }
+
+    fn run(&self, article: &Article, explain: bool) -> (Extraction, Explanation) {
+        let pack = &*self.pack;
+        let lex = &pack.lexicon;
+        let text = article.text.as_str();
+        let lexed = token::lex(lex, text);
+        let triggers = trigger_offsets(lex, &lexed);
+        let glue: Vec<usize> =
+            lexed.tokens.iter().filter(|t| t.is(token::GLUE)).map(|t| t.start as usize).collect();
+        let blocks = layout::blocks(text);
+        let segments = layout::segments(text, &blocks, &triggers, &glue);
+
+        let mut out = Out { explain, ..Out::default() };
+        // What the article is about is known before any segment is read: a headline on
+        // "Norway's US rate" is read knowing the story is about trade.
+        let has = |class: class::Class| {
+            lexed
+                .tokens
+                .iter()
+                .any(|t| t.word != lexicon::UNKNOWN && class::has(lex.classes(t.word), class))
+                || lexed
+                    .hits
+                    .iter()
+                    .any(|h| matches!(h.kind, token::HitKind::Classes(c) if class::has(c, class)))
+        };
+        let mut memory = Memory {
+            levy_seen: has(class::Class::Levy),
+            trade_seen: has(class::Class::Trade)
+                || has(class::Class::Export)
+                || has(class::Class::Import),
+            ..Memory::default()
+        };
+        let mut read: Vec<Read> = Vec::new();
+        let mut mentions = article::Mentions::default();
+        mentions.us = pack.default_imposer;
+        count_mentions(&lexed, &blocks, &mut mentions, 1);
+
+        // A title the text does not repeat is read first, as the headline it is.
+        let title =
+            article.title.as_deref().map(str::trim).filter(|t| !t.is_empty() && !text.contains(*t));
+        if let Some(title) = title {
+            let tl = token::lex(lex, title);
+            let tblocks = layout::blocks(title);
+            count_mentions(&tl, &tblocks, &mut mentions, 2);
+            let chunks = chunk::chunks(lex, title, &tl, 0, tl.tokens.len(), article.date);
+            let v = View::new(read.len(), &chunks, title, article.date, pack);
+            read.push(Read {
+                source: Source::Title,
+                start: 0,
+                end: title.len(),
+                kind: SegmentKind::Headline,
+            });
+            self.frames(&v, SegmentKind::Headline, (0, title.len()), None, &mut memory, &mut out);
+        }
+        for seg in &segments {
+            let Some(body) = text.get(seg.start..seg.end) else { continue };
+            if seg.end - seg.start > MAX_SEGMENT_BYTES {
+                if explain {
+                    out.rejections.push(frame::Rejection {
+                        segment: read.len(),
+                        span: (seg.start as u32, seg.start as u32),
+                        reason: "segment too long to read",
+                    });
+                    read.push(Read {
+                        source: Source::Text,
+                        start: seg.start,
+                        end: seg.end,
+                        kind: seg.kind,
+                    });
+                }
                 continue;
             }
-            let role = *m.roles.get(i)?;
-            if !vocab.roles.get(role)?.fallback {
-                return None;
-            }
-            // A party already bound to an optional role is known too: in "extended the pause
-            // on tariffs on Pakistani goods" the target is PK, so the open imposer is the
-            // article's other main party.
-            let used: Vec<usize> =
-                c.roles.iter().flatten().chain(c.optional.iter().flatten()).copied().collect();
-            let remaining: Vec<usize> =
-                mains.iter().copied().filter(|e| !used.contains(e)).collect();
-            let fill = if used.iter().any(|e| mains.contains(e)) && remaining.len() == 1 {
-                remaining.first().copied()
-            } else if used.is_empty() && mains.len() == 1 && consensus.get(&role).is_none() {
-                // An article about one party: it is the party.
-                mains.first().copied()
-            } else if let Some(e) = consensus.get(&role).filter(|e| !used.contains(e)) {
-                Some(*e)
-            } else if m.symmetric {
-                remaining.first().copied()
-            } else {
-                None
+            // A table row is mostly figures and bars; only its bad characters count.
+            let garbage = match seg.kind {
+                SegmentKind::Row | SegmentKind::Item => layout::is_garbage(
+                    &body.replace(|c: char| c.is_ascii_digit() || "|%.:–-".contains(c), ""),
+                ),
+                _ => layout::is_garbage(body),
             };
-            *c.roles.get_mut(i)? = Some(fill?);
-        }
-        if m.optional_from_article {
-            fill_optional_from_article(m, &mut c, mains, article.text.get(s.start..s.end)?);
-        }
-        let mut subject: Vec<String> = c
-            .roles
-            .iter()
-            .flatten()
-            .filter_map(|e| vocab.entities.get(*e).map(|e| e.code.clone()))
-            .collect();
-        if m.symmetric {
-            subject.sort();
-        }
-        subject.extend(
-            c.optional
-                .iter()
-                .flatten()
-                .filter_map(|e| vocab.entities.get(*e).map(|e| e.code.clone())),
-        );
-        let period = match c.period {
-            Period::Year(y) => Some(y.to_string()),
-            Period::None => None,
-            Period::Unresolved => {
-                warnings.push(format!(
-                    "{}: a relative year is not resolved because the article date is not stated in the article; key has no period",
-                    m.name
-                ));
-                None
+            if garbage || (body.len() < 120 && layout::is_noise_line(body)) {
+                continue;
             }
-        };
-        let mut key = format!("{}:{}", m.name, subject.join(":"));
-        if let Some(p) = &period {
-            key.push('@');
-            key.push_str(p);
+            let (from, to) = token_range(&lexed, seg.start, seg.end);
+            let chunks = chunk::chunks(lex, text, &lexed, from, to, article.date);
+            let v = View::new(read.len(), &chunks, text, article.date, pack);
+            read.push(Read {
+                source: Source::Text,
+                start: seg.start,
+                end: seg.end,
+                kind: seg.kind,
+            });
+            let header = blocks.get(seg.block).and_then(|b| b.header).and_then(|h| blocks.get(h));
+            let header = match seg.kind {
+                SegmentKind::Item | SegmentKind::Row => header.map(|h| {
+                    let (f, t) = token_range(&lexed, h.start, h.end);
+                    (chunk::chunks(lex, text, &lexed, f, t, article.date), h.start, h.end)
+                }),
+                _ => None,
+            };
+            let header = header.as_ref().map(|(c, s, e)| (c.as_slice(), *s, *e));
+            self.frames(&v, seg.kind, (seg.start, seg.end), header, &mut memory, &mut out);
         }
-        let quote = text::collapse(article.text.get(s.start..s.end)?);
-        let (kind, value, unit, qualifier, current) = match c.figure {
-            Some((v, q, current)) => (Kind::Figure, Some(v), m.unit_name.clone(), q, current),
-            None => (Kind::Status, None, None, None, false),
+
+        // The article layer.
+        let mut warnings = std::mem::take(&mut out.warnings);
+        let imposer = article::imposer(&out.findings, &out.imposers, &mentions);
+        let mut keyed: Vec<article::Keyed> = Vec::new();
+        let mut failed: Vec<(usize, &'static str)> = Vec::new();
+        for (i, f) in out.findings.iter().enumerate() {
+            match article::key(pack, f, imposer, &mentions, &mut warnings) {
+                Ok(k) => keyed.push(k),
+                Err(why) => failed.push((i, why)),
+            }
+        }
+        // Values the article calls old or only threatens are not the rate in force.
+        let rate_name = pack.metric(Reading::Rate).map(|m| m.name.clone());
+        let mut vetoes: Vec<(String, f64)> = Vec::new();
+        for k in &keyed {
+            let Some(v) = k.finding.value else { continue };
+            if k.finding.stance == Stance::Previous {
+                vetoes.push((k.key.clone(), v));
+            }
+            if k.finding.reading == Reading::Threat
+                && let (Some(rate), Some(m)) = (&rate_name, pack.metrics.get(k.metric))
+            {
+                vetoes.push((k.key.replacen(&m.name, rate, 1), v));
+            }
+        }
+        let (chosen, lost) = article::select(&keyed, &vetoes);
+        let mut claims = Vec::with_capacity(chosen.len());
+        for &i in &chosen {
+            let Some(k) = keyed.get(i) else { continue };
+            if let Some(c) = self.claim(article, k, &read) {
+                claims.push(c);
+            }
+        }
+        let explanation = if explain {
+            explanation(pack, article, &read, &out, &keyed, &chosen, &lost, &failed)
+        } else {
+            Explanation::default()
         };
-        let (status, until, rank) = match &c.status {
-            Some(f) => (Some(f.state.clone()), f.until, f.rank),
-            None => (None, None, 0),
+        (Extraction { claims, warnings }, explanation)
+    }
+
+    /// Runs the frames that fit a segment; `header` is the block that introduces a list item
+    /// or heads a table row, chunked, with its byte range.
+    fn frames(
+        &self,
+        v: &View<'_>,
+        kind: SegmentKind,
+        span: (usize, usize),
+        header: Option<(&[chunk::Chunk], usize, usize)>,
+        memory: &mut Memory,
+        out: &mut Out,
+    ) {
+        let pack = &*self.pack;
+        if v.has_levy {
+            memory.levy_seen = true;
+        }
+        if v.chunks.iter().any(|c| {
+            c.is(class::Class::Export) || c.is(class::Class::Import) || c.is(class::Class::Trade)
+        }) {
+            memory.trade_seen = true;
+        }
+        match kind {
+            SegmentKind::Row => {
+                let cells = cells_of(v.text, span.0, span.1);
+                let head = header.map(|(c, s, e)| (c, cells_of(v.text, s, e)));
+                frame::tabular::row(
+                    v,
+                    &cells,
+                    head.as_ref().map(|(c, h)| (*c, h.as_slice(), v.text)),
+                    memory,
+                    out,
+                );
+            }
+            SegmentKind::Item => {
+                frame::tabular::item(v, header.map(|(c, _, _)| (c, v.text)), memory, out);
+            }
+            SegmentKind::Headline | SegmentKind::Sentence => {
+                let has = |r: &[Reading]| r.iter().any(|r| pack.metric(*r).is_some());
+                if has(&[Reading::Rate, Reading::Baseline, Reading::Threat]) {
+                    frame::levy::read(v, memory, out);
+                }
+                if has(&[Reading::Pause]) {
+                    frame::suspension::read(v, memory, out);
+                }
+                if has(&[Reading::Exports, Reading::Volume, Reading::Deficit]) {
+                    frame::trade::read(v, memory, out);
+                }
+            }
+        }
+        // "products of China, Hong Kong and Macau" is what "their" means in the next one.
+        let group: Vec<u16> = v
+            .chunks
+            .iter()
+            .filter_map(|c| match c.what {
+                chunk::What::Entity { entity, form, .. } if !frame::acts(form) => Some(entity),
+                _ => None,
+            })
+            .collect();
+        if !group.is_empty() {
+            memory.last_group = group;
+        }
+        if let Some(y) = v.chunks.iter().rev().find_map(|c| match c.what {
+            chunk::What::Year(Some(y)) => Some(y),
+            _ => None,
+        }) {
+            memory.last_year = Some(y);
+        }
+    }
+
+    /// The claim a chosen finding makes.
+    fn claim(&self, article: &Article, k: &article::Keyed, read: &[Read]) -> Option<Claim> {
+        let m = self.pack.metrics.get(k.metric)?;
+        let seg = read.get(k.finding.segment)?;
+        let (span, quote) = match seg.source {
+            Source::Text => {
+                ([seg.start, seg.end], layout::collapse(article.text.get(seg.start..seg.end)?))
+            }
+            Source::Title => ([0, 0], layout::collapse(article.title.as_deref()?)),
         };
-        Some(Ranked {
-            claim: Claim {
-                source: article.source.clone(),
-                key,
-                metric: m.name.clone(),
-                subject,
-                period,
-                kind,
-                value,
-                unit,
-                qualifier,
-                status,
-                until,
-                as_of: article.date.date,
-                span: [s.start, s.end],
-                quote,
-            },
-            current,
-            explicit: c.explicit.iter().filter(|e| **e).count(),
-            rank,
-            order: c.sentence,
+        let f = &k.finding;
+        Some(Claim {
+            source: article.source.clone(),
+            key: k.key.clone(),
+            metric: m.name.clone(),
+            subject: k.subject.clone(),
+            period: k.period.clone(),
+            kind: m.kind,
+            value: if m.kind == Kind::Figure { f.value } else { None },
+            unit: m.unit.clone(),
+            qualifier: f.qualifier,
+            status: f.status.map(str::to_string),
+            until: f.until,
+            as_of: article.date.date,
+            span,
+            quote,
+            stated_previous: f.stated_previous,
         })
     }
 }
 
-/// In an article about two parties, "the pause" whose imposer is one of them is the pause on
-/// the other: the story is about that pair, and a later article naming the pair ("ending the
-/// pause on Pakistani goods") must meet the same key. A sentence that says the status covers
-/// everyone (the pack's `broad` patterns) keeps the key without the optional role.
-fn fill_optional_from_article(
-    m: &pack::Metric,
-    c: &mut Candidate,
-    mains: &[usize],
-    sentence: &str,
+/// The cells of the table row in `text[start..end]`, as absolute byte ranges.
+fn cells_of(text: &str, start: usize, end: usize) -> Vec<(u32, u32)> {
+    let Some(line) = text.get(start..end) else { return Vec::new() };
+    layout::cells(line).into_iter().map(|(s, e)| ((start + s) as u32, (start + e) as u32)).collect()
+}
+
+/// The token range of bytes `start..end`.
+fn token_range(lexed: &token::Lexed, start: usize, end: usize) -> (usize, usize) {
+    let from = lexed.tokens.partition_point(|t| (t.start as usize) < start);
+    let to = lexed.tokens.partition_point(|t| (t.end as usize) <= end);
+    (from, to.max(from))
+}
+
+/// The byte offsets of trigger words: only blocks holding one are read past the lexer.
+fn trigger_offsets(lex: &lexicon::Lexicon, lexed: &token::Lexed) -> Vec<usize> {
+    use class::Class;
+    let triggers = Class::Levy.bit()
+        | Class::RateNoun.bit()
+        | Class::Pause.bit()
+        | Class::PauseVerb.bit()
+        | Class::Export.bit()
+        | Class::Import.bit()
+        | Class::Trade.bit()
+        | Class::Deficit.bit()
+        | Class::Surplus.bit();
+    // In an article about tariffs, "Nigeria gets 14%" and "was assigned 30 percent" state
+    // rates without the word; their sentences are read too.
+    let levy = Class::Levy.bit();
+    let has_levy = lexed
+        .tokens
+        .iter()
+        .any(|t| t.word != lexicon::UNKNOWN && lex.classes(t.word) & levy != 0)
+        || lexed.hits.iter().any(|h| matches!(h.kind, token::HitKind::Classes(c) if c & levy != 0));
+    let triggers = if has_levy {
+        triggers | Class::Receive.bit() | Class::Hit.bit() | Class::Percent.bit()
+    } else {
+        triggers
+    };
+    let mut out: Vec<usize> = lexed
+        .tokens
+        .iter()
+        .filter(|t| {
+            (t.word != lexicon::UNKNOWN && lex.classes(t.word) & triggers != 0)
+                || (has_levy && t.kind == token::Kind::Percent)
+        })
+        .map(|t| t.start as usize)
+        .collect();
+    for h in &lexed.hits {
+        if let token::HitKind::Classes(c) = h.kind
+            && c & triggers != 0
+            && let Some(t) = lexed.tokens.get(h.start as usize)
+        {
+            out.push(t.start as usize);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Counts the entity names of the story's blocks (not its chrome or sidebar). News puts
+/// its subject first, so the headline and the first paragraph count three times.
+fn count_mentions(
+    lexed: &token::Lexed,
+    blocks: &[layout::Block],
+    mentions: &mut article::Mentions,
+    weight: usize,
 ) {
-    if mains.len() != 2 || c.optional.iter().any(Option::is_some) {
-        return;
-    }
-    if m.broad.iter().any(|re| re.is_match(sentence)) {
-        return;
-    }
-    let used: Vec<usize> = c.roles.iter().flatten().copied().collect();
-    if !used.iter().any(|e| mains.contains(e)) {
-        return;
-    }
-    let other: Vec<usize> = mains.iter().copied().filter(|e| !used.contains(e)).collect();
-    if let ([party], Some(slot)) = (other.as_slice(), c.optional.first_mut()) {
-        *slot = Some(*party);
-    }
-}
-
-/// A status named with its optional role in one sentence ("the pause on Chinese goods") and
-/// without it in another ("the pause ended") is one fact: when the article names exactly one
-/// filler for the optional roles, the bare mentions take it.
-fn share_optional_roles(vocab: &Vocabulary, ranked: &mut [Ranked]) {
-    let mut fuller: HashMap<String, Option<Vec<String>>> = HashMap::new();
-    for r in ranked.iter() {
-        let Some(m) = vocab.metrics.iter().find(|m| m.name == r.claim.metric) else { continue };
-        if m.optional_roles.is_empty() || r.claim.subject.len() <= m.roles.len() {
-            continue;
-        }
-        let base = r.claim.subject.get(..m.roles.len()).unwrap_or_default().join(":");
-        let entry = fuller
-            .entry(format!("{}:{base}", m.name))
-            .or_insert_with(|| Some(r.claim.subject.clone()));
-        if entry.as_ref() != Some(&r.claim.subject) {
-            *entry = None;
-        }
-    }
-    for r in ranked.iter_mut() {
-        let Some(m) = vocab.metrics.iter().find(|m| m.name == r.claim.metric) else { continue };
-        if m.optional_roles.is_empty() || r.claim.subject.len() != m.roles.len() {
-            continue;
-        }
-        let base = format!("{}:{}", m.name, r.claim.subject.join(":"));
-        if let Some(Some(subject)) = fuller.get(&base) {
-            r.claim.key =
-                r.claim.key.replacen(&base, &format!("{}:{}", m.name, subject.join(":")), 1);
-            r.claim.subject = subject.clone();
+    let lead_end = blocks.iter().position(|b| b.kind == BlockKind::Prose).unwrap_or(0);
+    for h in &lexed.hits {
+        let token::HitKind::Entity { entity, form } = h.kind else { continue };
+        let Some(t) = lexed.tokens.get(h.start as usize) else { continue };
+        let at = t.start as usize;
+        let bi = blocks.partition_point(|b| b.end <= at);
+        let in_story =
+            blocks.get(bi).is_none_or(|b| !matches!(b.kind, BlockKind::Noise | BlockKind::Sidebar));
+        if in_story {
+            mentions.add(entity, form, if bi <= lead_end { weight * 3 } else { weight });
         }
     }
 }
 
-/// For each role, the entity that sentences of this article name in it most often: "the
-/// 29% tariff" with no parties in its sentence takes the imposer the article names elsewhere.
-fn consensus(vocab: &Vocabulary, candidates: &[Candidate]) -> HashMap<usize, usize> {
-    let mut counts: HashMap<(usize, usize), usize> = HashMap::new();
-    for c in candidates {
-        let Some(m) = vocab.metrics.get(c.metric) else { continue };
-        for ((role, entity), explicit) in m.roles.iter().zip(&c.roles).zip(&c.explicit) {
-            if let (Some(e), true) = (entity, explicit) {
-                *counts.entry((*role, *e)).or_default() += 1;
+#[allow(clippy::too_many_arguments, reason = "one call site; the pieces are the run's state")]
+fn explanation(
+    pack: &Pack,
+    article: &Article,
+    read: &[Read],
+    out: &Out,
+    keyed: &[article::Keyed],
+    chosen: &[usize],
+    lost: &HashMap<usize, usize>,
+    failed: &[(usize, &'static str)],
+) -> Explanation {
+    let text_of = |r: &Read| match r.source {
+        Source::Text => article.text.get(r.start..r.end).unwrap_or(""),
+        Source::Title => article.title.as_deref().unwrap_or(""),
+    };
+    let phrase = |seg: usize, (s, e): (u32, u32)| {
+        let src = read.get(seg).map_or(Source::Text, |r| r.source);
+        let t = match src {
+            Source::Text => article.text.as_str(),
+            Source::Title => article.title.as_deref().unwrap_or(""),
+        };
+        layout::collapse(t.get(s as usize..e as usize).unwrap_or(""))
+    };
+    let mut segments: Vec<ExplainedSegment> = read
+        .iter()
+        .map(|r| ExplainedSegment {
+            kind: match r.kind {
+                SegmentKind::Headline => "headline",
+                SegmentKind::Sentence => "sentence",
+                SegmentKind::Item => "item",
+                SegmentKind::Row => "row",
+            },
+            text: layout::collapse(text_of(r)),
+            taken: Vec::new(),
+            rejected: Vec::new(),
+        })
+        .collect();
+    let show = |f: &Finding| -> String {
+        let unit = pack.metric(f.reading).and_then(|m| m.unit.as_deref());
+        match (f.value, f.status) {
+            (Some(v), _) if unit == Some("percent") => format!("{v}%"),
+            (Some(v), _) => format!("${v}"),
+            (None, Some(s)) => match f.until {
+                Some(u) => format!("{s} until {u}"),
+                None => s.to_string(),
+            },
+            _ => String::new(),
+        }
+    };
+    let mut by_finding: HashMap<usize, usize> = HashMap::new();
+    let mut fi = 0usize;
+    let mut ki = 0usize;
+    let failed_at: HashMap<usize, &str> = failed.iter().copied().collect();
+    for (i, f) in out.findings.iter().enumerate() {
+        let outcome = if let Some(why) = failed_at.get(&i) {
+            (*why).to_string()
+        } else {
+            let k = ki;
+            ki += 1;
+            by_finding.insert(i, k);
+            if f.stance == Stance::Previous {
+                "a previous value: never the claim, and it outvotes an equal value".to_string()
+            } else if chosen.contains(&k) {
+                "claim".to_string()
+            } else if let Some(w) = lost.get(&k).and_then(|w| keyed.get(*w)) {
+                format!("lost to {} for {}", show(&w.finding), w.key)
+            } else {
+                "not chosen".to_string()
             }
+        };
+        let key = by_finding
+            .get(&i)
+            .and_then(|k| keyed.get(*k))
+            .map(|k| k.key.clone())
+            .unwrap_or_default();
+        if let Some(seg) = segments.get_mut(f.segment) {
+            seg.taken.push(ExplainedFinding {
+                key,
+                value: show(f),
+                rule: f.rule,
+                phrase: phrase(f.segment, f.span),
+                outcome,
+            });
+        }
+        fi += 1;
+    }
+    let _ = fi;
+    for r in &out.rejections {
+        if let Some(seg) = segments.get_mut(r.segment) {
+            seg.rejected
+                .push(ExplainedRejection { phrase: phrase(r.segment, r.span), reason: r.reason });
         }
     }
-    let mut best: HashMap<usize, (usize, usize, bool)> = HashMap::new();
-    for ((role, entity), n) in counts {
-        match best.get_mut(&role) {
-            Some(b) if n > b.1 => *b = (entity, n, false),
-            Some(b) if n == b.1 && entity != b.0 => b.2 = true,
-            Some(_) => {}
-            None => {
-                best.insert(role, (entity, n, false));
-            }
-        }
-    }
-    best.into_iter().filter(|(_, (_, _, tie))| !tie).map(|(r, (e, _, _))| (r, e)).collect()
+    segments.retain(|s| !s.taken.is_empty() || !s.rejected.is_empty());
+    Explanation { segments }
 }
 
 /// Renders a label template: `{name}` from `values`; `[...]` dropped when anything inside

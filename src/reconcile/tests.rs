@@ -34,6 +34,7 @@ fn figure(
         as_of: day(as_of),
         span: [0, 1],
         quote: format!("quote from {source}"),
+        stated_previous: None,
     }
 }
 

@@ -886,6 +886,7 @@ mod tests {
             as_of: f.current.as_of,
             span: [0, 1],
             quote: "q".into(),
+            stated_previous: None,
         };
         store
             .record_article(

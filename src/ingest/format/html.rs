@@ -90,8 +90,6 @@ const BLOCK_TAGS: &[&str] = &[
     "pre",
     "table",
     "tr",
-    "td",
-    "th",
     "br",
     "hr",
     "figcaption",
@@ -264,6 +262,11 @@ fn visible_text(root: ElementRef<'_>) -> String {
                         if BLOCK_TAGS.contains(&el.name()) {
                             flush(&mut line, &mut out);
                         }
+                        // A table row arrives as one line of cells, "| Peru | 18% |", so
+                        // tables of every format reach extraction the same way.
+                        if matches!(el.name(), "td" | "th") {
+                            line.push_str(if line.trim().is_empty() { "| " } else { " | " });
+                        }
                     }
                     Node::Text(t) => line.push_str(t),
                     _ => {}
@@ -273,6 +276,12 @@ fn visible_text(root: ElementRef<'_>) -> String {
                 if skipping == Some(node.id()) {
                     skipping = None;
                     continue;
+                }
+                if skipping.is_none()
+                    && node.value().as_element().is_some_and(|el| el.name() == "tr")
+                    && line.trim_start().starts_with('|')
+                {
+                    line.push_str(" |");
                 }
                 if skipping.is_none()
                     && node.value().as_element().is_some_and(|el| BLOCK_TAGS.contains(&el.name()))
