@@ -1186,16 +1186,11 @@ fn the_docs_example_of_a_new_word_works() {
         x.extract(&article(text, d0())).claims.into_iter().map(|c| c.key).collect()
     };
     assert_eq!(keys("The U.S. imposed an 18% tariff on Zim goods."), vec!["tariff_rate:US:ZW"]);
-    assert_eq!(
-        keys("Zim was clobbered with a 30% duty, the U.S. said."),
-        vec!["tariff_rate:US:ZW"]
-    );
-    assert!(
-        extractor()
-            .extract(&article("Zimbabwe was clobbered with a 30% duty, the U.S. said.", d0()))
-            .claims
-            .is_empty()
-    );
+    let clobbered =
+        "The U.S. set new tariffs on Monday. Zimbabwe was clobbered with 30%, officials said.";
+    assert_eq!(keys(clobbered), vec!["tariff_rate:US:ZW"]);
+    // Without the pack, "clobbered" is no bearing verb and the bare rate is nobody's.
+    assert!(extractor().extract(&article(clobbered, d0())).claims.is_empty());
 }
 
 #[test]

@@ -119,16 +119,17 @@ fn print_explanation(
         out.line(&serde_json::to_string(&value)?)?;
         return Ok(());
     }
-    out.line(&format!("{source}"))?;
+    out.line(source)?;
     for seg in &explanation.segments {
         out.line(&format!("  [{}] \"{}\"", seg.kind, super::clip(&seg.text, 160)))?;
         for t in &seg.taken {
             let key = if t.key.is_empty() { "(no key)" } else { t.key.as_str() };
             out.line(&format!(
-                "    took     {key} = {}  ({}; \"{}\") -> {}",
+                "    took     {key} = {}  ({}; \"{}\"; roles {}) -> {}",
                 t.value,
                 t.rule,
                 super::clip(&t.phrase, 60),
+                t.roles.join(", "),
                 t.outcome
             ))?;
         }

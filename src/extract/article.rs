@@ -33,11 +33,6 @@ impl Mentions {
         *self.counts.entry(entity).or_default() += weight;
     }
 
-    /// Whether the article names an entity at all.
-    pub(crate) fn names(&self, entity: u16) -> bool {
-        self.counts.get(&entity).is_some_and(|&n| n > 0)
-    }
-
     /// The most-named entity other than `not`, when it stands out: named more often than
     /// any other, or the only other one.
     pub(crate) fn main_other(&self, not: Option<u16>) -> Option<u16> {
@@ -73,7 +68,8 @@ impl Mentions {
 pub(crate) fn imposer(findings: &[Finding], votes: &[u16], mentions: &Mentions) -> Option<u16> {
     let mut counts: HashMap<u16, usize> = HashMap::new();
     for f in findings {
-        if matches!(f.reading, Reading::Rate | Reading::Baseline | Reading::Threat | Reading::Pause)
+        // A threat names who threatens, not who levies what is in force.
+        if matches!(f.reading, Reading::Rate | Reading::Baseline | Reading::Pause)
             && let Some(Some(Party::Named(e))) = f.parties.first()
         {
             *counts.entry(*e).or_default() += 1;
@@ -130,8 +126,30 @@ pub(crate) fn key(
     let mut parties: Vec<u16> = Vec::new();
     if levy {
         let target_named = named(f.parties.get(1).copied().flatten());
+        let either = match f.parties.get(1).copied().flatten() {
+            Some(Party::Either(a, b)) => Some((a, b)),
+            _ => None,
+        };
         let imp = match f.parties.first().copied().flatten() {
             Some(Party::Named(e)) => Some(e),
+            // "The truce between the United States and China": keyed from the side that
+            // levies most tariff news, else from the article's imposer, else the first.
+            // A truce of "both countries": keyed from the default imposer when it is one of
+            // the article's two parties.
+            _ if matches!(f.parties.get(1), Some(Some(Party::Counterpart)))
+                && mentions.us.is_some_and(|us| {
+                    mentions.top_two().is_some_and(|(a, b)| a == us || b == us)
+                }) =>
+            {
+                mentions.us
+            }
+            _ if either.is_some() => either.map(|(a, b)| {
+                [mentions.us, imposer]
+                    .into_iter()
+                    .flatten()
+                    .find(|x| *x == a || *x == b)
+                    .unwrap_or(a)
+            }),
             _ => match (imposer, target_named) {
                 (Some(i), Some(t)) if i == t => mentions.main_other(Some(t)),
                 (Some(i), _) => Some(i),
@@ -281,6 +299,7 @@ fn choose(keyed: &[Keyed], group: &[usize], vetoes: &[(String, f64)]) -> Option<
                 state(x.status),
                 std::cmp::Reverse(x.strength),
                 x.until.is_none(),
+                x.until_counted,
                 std::cmp::Reverse(x.explicit),
                 x.segment,
             )

@@ -375,15 +375,16 @@ impl Reader<'_> {
     fn after_number(&self, i: usize, value: f64, next: usize) -> (Chunk, usize) {
         let used = |end: usize| end - i;
         // A range written as one: "30-35 percent", "10-20%".
-        if self.is_punct(next, &['-', '–']) && self.tight(next) {
-            if let Some(upper) = self.number(next + 1) {
-                let after = next + 2;
-                if let Some(end) = self.percent_marker(after) {
-                    return (
-                        self.chunk(i, end, What::Percent { value, upper: Some(upper) }),
-                        used(end),
-                    );
-                }
+        if self.is_punct(next, &['-', '–'])
+            && self.tight(next)
+            && let Some(upper) = self.number(next + 1)
+        {
+            let after = next + 2;
+            if let Some(end) = self.percent_marker(after) {
+                return (
+                    self.chunk(i, end, What::Percent { value, upper: Some(upper) }),
+                    used(end),
+                );
             }
         }
         if let Some(end) = self.percent_marker(next) {
@@ -415,7 +416,7 @@ impl Reader<'_> {
         // "90 days", "90-day", "three-month".
         let unit_at =
             if self.is_punct(next, &['-', '–']) && self.tight(next) { next + 1 } else { next };
-        let whole = value.fract() == 0.0 && value >= 0.0 && value < 10_000.0;
+        let whole = value.fract() == 0.0 && (0.0..10_000.0).contains(&value);
         if whole {
             let v = value as i32;
             let duration = if self.is(unit_at, Class::Day) {

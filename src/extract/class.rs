@@ -146,6 +146,8 @@ classes! {
     Preposition = "preposition",
     /// Verbs of a figure moving: "rose", "fell", "jumped", "slid".
     Moved = "moved",
+    /// Words of a made-up case: "suppose", "imagine", "for example".
+    Hypothetical = "hypothetical",
 
     // ---- domain (filled by packs) ----
     /// Nouns that head a tariff phrase: tariff, duty, levy, surcharge, import tax.
@@ -356,7 +358,26 @@ pub(crate) const GRAMMAR: &[(Class, &[&str])] = &[
     (Class::UpDown, &["up", "down"]),
     (
         Class::Previously,
-        &["previously", "earlier", "initially", "originally", "formerly", "once", "first"],
+        &[
+            "previously",
+            "earlier",
+            "initially",
+            "originally",
+            "formerly",
+            "once",
+            "first",
+            "replacing",
+            "replaces",
+            "replaced",
+            "instead of",
+            "rather than",
+            "superseding",
+            "supersedes",
+        ],
+    ),
+    (
+        Class::Hypothetical,
+        &["suppose", "supposing", "imagine", "hypothetically", "for example", "for instance"],
     ),
     (Class::Percent, &["percent", "per cent", "pct", "per-cent", "percentage", "pc"]),
     (Class::Points, &["point", "points", "percentage points", "percentage point", "pp"]),

@@ -524,7 +524,7 @@ pub(crate) fn segments(
         // Items and rows are read when they or the line that introduces them hold a
         // trigger: "Tariffs announced today:" over "- Peru – 18%".
         let header = b.header.and_then(|h| blocks.get(h));
-        if !holds(b) && !header.is_some_and(|h| holds(h)) {
+        if !holds(b) && !header.is_some_and(&holds) {
             continue;
         }
         match b.kind {
@@ -603,7 +603,7 @@ fn split_block(
             next_glue += 1;
             let piece = text[sentence_start..i].trim_end();
             let closed = piece.ends_with(['.', '!', '?', '"', '”', ')']);
-            if !(started_glued && !closed) {
+            if !started_glued || closed {
                 push_segment(text, (sentence_start, i), block, out);
             }
             sentence_start = i;
@@ -633,8 +633,7 @@ fn split_block(
         }
         i += 1;
     }
-    if !(started_glued
-        && !text[sentence_start..end].trim_end().ends_with(['.', '!', '?', '"', '”']))
+    if !started_glued || text[sentence_start..end].trim_end().ends_with(['.', '!', '?', '"', '”'])
     {
         push_segment(text, (sentence_start, end), block, out);
     }

@@ -222,7 +222,7 @@ impl Builder {
         }
         self.lex.slots = slots;
         for list in self.lex.phrases.values_mut() {
-            list.sort_by(|a, b| b.words.len().cmp(&a.words.len()));
+            list.sort_by_key(|p| std::cmp::Reverse(p.words.len()));
         }
         self.lex
     }

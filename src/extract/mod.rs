@@ -91,6 +91,9 @@ pub struct ExplainedFinding {
     pub rule: &'static str,
     /// The phrase it came from.
     pub phrase: String,
+    /// The roles as the clause gave them, before the article filled the open ones: `US`,
+    /// `open` (the article's party), `other than PK`, `US or CN`, `counterpart`, `guess VN`.
+    pub roles: Vec<String>,
     /// What became of it: `claim`, `lost to VALUE`, `previous value`, or why its roles
     /// could not be filled.
     pub outcome: String,
@@ -227,7 +230,7 @@ impl Extractor {
             let tblocks = layout::blocks(title);
             count_mentions(&tl, &tblocks, &mut mentions, 2);
             let chunks = chunk::chunks(lex, title, &tl, 0, tl.tokens.len(), article.date);
-            let v = View::new(read.len(), &chunks, title, article.date, pack);
+            let v = View::new(read.len(), &chunks, title, article.date);
             read.push(Read {
                 source: Source::Title,
                 start: 0,
@@ -266,7 +269,7 @@ impl Extractor {
             }
             let (from, to) = token_range(&lexed, seg.start, seg.end);
             let chunks = chunk::chunks(lex, text, &lexed, from, to, article.date);
-            let v = View::new(read.len(), &chunks, text, article.date, pack);
+            let v = View::new(read.len(), &chunks, text, article.date);
             read.push(Read {
                 source: Source::Text,
                 start: seg.start,
@@ -296,6 +299,7 @@ impl Extractor {
                 Err(why) => failed.push((i, why)),
             }
         }
+        merge_bare_pauses(pack, &mut keyed);
         // Values the article calls old or only threatens are not the rate in force.
         let rate_name = pack.metric(Reading::Rate).map(|m| m.name.clone());
         let mut vetoes: Vec<(String, f64)> = Vec::new();
@@ -392,6 +396,12 @@ impl Extractor {
         }) {
             memory.last_year = Some(y);
         }
+        if let Some(d) = v.chunks.iter().rev().find_map(|c| match c.what {
+            chunk::What::Date(w) => w.deadline(v.date),
+            _ => None,
+        }) {
+            memory.last_date = Some(d);
+        }
     }
 
     /// The claim a chosen finding makes.
@@ -429,6 +439,42 @@ impl Extractor {
 fn cells_of(text: &str, start: usize, end: usize) -> Vec<(u32, u32)> {
     let Some(line) = text.get(start..end) else { return Vec::new() };
     layout::cells(line).into_iter().map(|(s, e)| ((start + s) as u32, (start + e) as u32)).collect()
+}
+
+/// "The pause" in an article whose only named pause is on one country is that pause: a
+/// general key there would be a second fact that no one stated. A pause whose clause says
+/// it covers most countries, or names an exception, stays general, and so does one whose
+/// deadline differs from the country's.
+fn merge_bare_pauses(pack: &Pack, keyed: &mut [article::Keyed]) {
+    if pack.metric(Reading::Pause).is_none() {
+        return;
+    }
+    type Specific = (String, Vec<String>, Option<crate::model::Deadline>);
+    let mut specific: HashMap<String, Vec<Specific>> = HashMap::new();
+    for k in keyed.iter().filter(|k| k.finding.reading == Reading::Pause && k.subject.len() == 2) {
+        let imposer = k.subject.first().cloned().unwrap_or_default();
+        let e = specific.entry(imposer).or_default();
+        if !e.iter().any(|(key, _, _)| *key == k.key) {
+            e.push((k.key.clone(), k.subject.clone(), k.finding.until));
+        }
+    }
+    for k in keyed.iter_mut() {
+        if k.finding.reading != Reading::Pause || k.subject.len() != 1 || k.finding.scoped {
+            continue;
+        }
+        let Some(imposer) = k.subject.first() else { continue };
+        let Some([(key, subject, until)]) = specific.get(imposer).map(Vec::as_slice) else {
+            continue;
+        };
+        let agree = match (k.finding.until, until) {
+            (Some(a), Some(b)) => a.is_compatible(b),
+            _ => true,
+        };
+        if agree {
+            k.key = key.clone();
+            k.subject = subject.clone();
+        }
+    }
 }
 
 /// The token range of bytes `start..end`.
@@ -581,12 +627,29 @@ fn explanation(
             .and_then(|k| keyed.get(*k))
             .map(|k| k.key.clone())
             .unwrap_or_default();
+        let code = |e: u16| {
+            pack.lexicon.entities.get(e as usize).map_or("?".to_string(), |x| x.code.clone())
+        };
+        let roles = f
+            .parties
+            .iter()
+            .flatten()
+            .map(|p| match *p {
+                frame::Party::Named(e) => code(e),
+                frame::Party::Open => "open".to_string(),
+                frame::Party::OtherThan(e) => format!("other than {}", code(e)),
+                frame::Party::Either(a, b) => format!("{} or {}", code(a), code(b)),
+                frame::Party::Counterpart => "counterpart".to_string(),
+                frame::Party::Guess(e) => format!("guess {}", code(e)),
+            })
+            .collect();
         if let Some(seg) = segments.get_mut(f.segment) {
             seg.taken.push(ExplainedFinding {
                 key,
                 value: show(f),
                 rule: f.rule,
                 phrase: phrase(f.segment, f.span),
+                roles,
                 outcome,
             });
         }

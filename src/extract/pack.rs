@@ -119,8 +119,12 @@ pub(crate) enum Reading {
     Deficit,
 }
 
+/// A frame, a reading of it, what the reading is, and the kind, unit, roles and optional
+/// roles a metric of it must have.
+type ReadingSpec = (&'static str, &'static str, Reading, Kind, Option<&'static str>, usize, usize);
+
 /// The frames and readings there are, with the kind, unit and role count each needs.
-const READINGS: &[(&str, &str, Reading, Kind, Option<&str>, usize, usize)] = &[
+const READINGS: &[ReadingSpec] = &[
     ("levy", "rate", Reading::Rate, Kind::Figure, Some("percent"), 2, 0),
     ("levy", "baseline", Reading::Baseline, Kind::Figure, Some("percent"), 1, 0),
     ("levy", "threat", Reading::Threat, Kind::Figure, Some("percent"), 2, 0),

@@ -281,8 +281,7 @@ fn word_end(
     // An apostrophe between letters stays inside ("d'Ivoire", "Sana'a"), unless it starts
     // the clitic "'s".
     let mut end = end;
-    loop {
-        let Some(c) = text[end..].chars().next() else { break };
+    while let Some(c) = text[end..].chars().next() {
         if !matches!(c, '\'' | '’') {
             break;
         }

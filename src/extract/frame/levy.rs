@@ -37,6 +37,8 @@ enum Link {
     Anaphor,
     /// "Vietnam's 20%", "China 34%", "Vietnam with 46%" in a sentence about tariffs.
     Aside,
+    /// "Ecuador keeps the 15% it has paid": the rate the clause's subject pays.
+    Paid,
 }
 
 impl Link {
@@ -47,6 +49,7 @@ impl Link {
             Link::Predicate => "levy: tariff word ... to/at/is rate",
             Link::Anaphor => "levy: it/which ... rate",
             Link::Aside => "levy: party with rate in a tariff sentence",
+            Link::Paid => "levy: PARTY keeps the rate it pays",
         }
     }
 }
@@ -135,7 +138,7 @@ fn imposer_votes(v: &View<'_>, out: &mut Out) {
         let (cs, _) = v.clause_range(h);
         let verb = (cs..h).rev().take(6).find(|&k| {
             (v.is(k, Class::Impose) || v.is(k, Class::Raise) || v.is(k, Class::Cut))
-                && !(k > 0 && v.is(k - 1, Class::Aux) && v.is(k, Class::Hit))
+                && !is_passive(v, k)
         });
         let Some(verb) = verb else { continue };
         if mood(v, h, h + 1) != Mood::Fact {
@@ -178,6 +181,9 @@ fn rate(
     if mood == Mood::Negated {
         return out.reject(v, r, "negated");
     }
+    if mood == Mood::Hypothetical {
+        return out.reject(v, r, "a made-up example, not a rate");
+    }
     // A previous value is kept as a finding: it is never the claim, but it tells selection
     // that the article calls this value old. A threat's own figure stays a threat: "down from
     // the threatened 25%" is the threat. "Its plan to raise the tariff to 25 percent from 15
@@ -214,6 +220,14 @@ fn rate(
     {
         return out.reject(v, r, "a sector's or a product's tariff, not a country's rate");
     }
+    // "remains at 25% on the metals": a rate with no tariff word of its own may still say
+    // what it is on.
+    if phrase.head.is_none()
+        && v.is(r + 1, Class::On)
+        && origin_at(v, r + 1).is_some_and(|o| o.sector)
+    {
+        return out.reject(v, r, "a sector's or a product's tariff, not a country's rate");
+    }
     let borne = bearer.as_ref().is_some_and(|b| !b.entities.is_empty());
     if let Some(o) = &origin
         && o.other
@@ -227,6 +241,18 @@ fn rate(
     let mut universal = (phrase.from..phrase.to).any(|j| v.is(j, Class::Universal))
         && !(phrase.from..phrase.to).any(|j| v.entity(j).is_some());
     let mut rule_target = "";
+    // "Ecuador keeps the 15% it has paid": the subject pays it; nobody in the clause levies.
+    if phrase.link == Link::Paid {
+        let (cs, _) = v.clause_range(r);
+        if let Some(verb) = (cs..r).rev().find(|&j| {
+            v.chunks[j].what == What::Word && v.chunks[j].classes != 0 && !v.is(j, Class::Det)
+        }) && let Some((_, e)) = subject_of(v, verb)
+        {
+            targets.push(Party::Named(e));
+            rule_target = "target: the party that pays it";
+            imposer = None;
+        }
+    }
     // "Iceland's rises to 15 percent": the possessive that stands for the rate is its target.
     if let Some(h) = phrase.head
         && let Some((e, _, true)) = v.entity(h)
@@ -272,11 +298,12 @@ fn rate(
         targets.push(Party::Named(t));
         rule_target = "target: named with the tariff";
     }
-    if targets.is_empty() && !universal {
-        if let Some(t) = aside_party(v, r) {
-            targets.push(Party::Named(t));
-            rule_target = "target: the party beside the rate";
-        }
+    if targets.is_empty()
+        && !universal
+        && let Some(t) = aside_party(v, r)
+    {
+        targets.push(Party::Named(t));
+        rule_target = "target: the party beside the rate";
     }
     if targets.is_empty() && bearer.as_ref().is_some_and(|b| b.universal) {
         universal = true;
@@ -799,7 +826,7 @@ fn link(v: &View<'_>, r: usize, cx: Context) -> Option<Phrase> {
     }
     // "Ecuador keeps the 15% it has paid since August": the rate the subject pays.
     if cx.article && paid_after(v, r) {
-        return Some(Phrase { link: Link::Aside, head: None, from: r, to: r + 1, previous: None });
+        return Some(Phrase { link: Link::Paid, head: None, from: r, to: r + 1, previous: None });
     }
     None
 }
@@ -937,6 +964,15 @@ fn bearer_verb(v: &View<'_>, from: usize) -> Option<usize> {
         if c.is(Class::Receive) || c.is(Class::Negotiate) {
             return Some(j);
         }
+        // "Mexican goods stay at 25%": a party's goods held at a rate.
+        if c.is(Class::Copula)
+            && c.what == What::Word
+            && v.is(j + 1, Class::At)
+            && !v.is(j, Class::At)
+            && j + 2 == from.max(j + 2)
+        {
+            return Some(j);
+        }
         if c.is(Class::Hit) {
             // Passive ("was hit with"): the subject bears it. Active ("Trump hit
             // Bangladesh with"): the object does; `bearer` reads both.
@@ -1008,21 +1044,22 @@ fn bearer(v: &View<'_>, p: &Phrase) -> Option<Bearer> {
             if v.word(k).eq_ignore_ascii_case("as")
                 && v.is(k + 1, Class::Aux)
                 && let Some((other, _, _)) = v.entity(k + 2)
+                && !b.entities.contains(&other)
             {
-                if !b.entities.contains(&other) {
-                    b.entities.push(other);
-                }
+                b.entities.push(other);
             }
         }
         return Some(b);
     }
     // "its goods will be charged", "the EU, whose goods will face": the antecedent.
     for j in (cs.saturating_sub(1)..verb).rev() {
-        if v.is(j, Class::Goods) && j > 0 && v.is(j - 1, Class::Possessive) {
-            if let Some(e) = antecedent(v, j - 1) {
-                b.entities = vec![e];
-                return Some(b);
-            }
+        if v.is(j, Class::Goods)
+            && j > 0
+            && v.is(j - 1, Class::Possessive)
+            && let Some(e) = antecedent(v, j - 1)
+        {
+            b.entities = vec![e];
+            return Some(b);
         }
         if v.is(j, Class::Goods)
             && j > 0
@@ -1038,13 +1075,13 @@ fn bearer(v: &View<'_>, p: &Phrase) -> Option<Bearer> {
                 return Some(b);
             }
         }
-        if v.is(j, Class::Goods) && j > 0 {
-            if let Some(o) = origin_at(v, j)
-                && !o.entities.is_empty()
-            {
-                b.entities = o.entities;
-                return Some(b);
-            }
+        if v.is(j, Class::Goods)
+            && j > 0
+            && let Some(o) = origin_at(v, j)
+            && !o.entities.is_empty()
+        {
+            b.entities = o.entities;
+            return Some(b);
         }
     }
     // "imports from Vietnam will be charged".
@@ -1142,13 +1179,19 @@ fn imposer(v: &View<'_>, p: &Phrase, origin: Option<&Origin>) -> (Option<Party>,
         // A passive participle ("Ghana was assigned a 15% tariff") names the bearer, not
         // the imposer.
         let passive = is_passive(v, k);
+        // "Mexico, which had threatened a flat 30 percent duty", "senators proposed": the
+        // one who threatens is the threat's imposer.
         let levies = !passive
             && (c.is(Class::Impose)
                 || c.is(Class::Raise)
                 || c.is(Class::Cut)
                 || c.is(Class::Bringing)
+                || (c.is(Class::Threaten) && matches!(v.word(k).to_ascii_lowercase().as_str(), "threatened" | "threatens" | "threaten" | "threatening" | "warned" | "vowed" | "floated"))
+                // "Pakistan, which has a 58 percent tariff": having a tariff is levying it
+                // (but "has been placed" is a passive).
                 || (c.is(Class::Aux)
-                    && matches!(v.word(k).to_ascii_lowercase().as_str(), "has" | "have" | "had")));
+                    && matches!(v.word(k).to_ascii_lowercase().as_str(), "has" | "have" | "had")
+                    && (v.is(k + 1, Class::Det) || v.is(k + 1, Class::Possessive) || v.percent(k + 1).is_some())));
         if levies {
             // "hopes to reduce the tariff": the subject seeks the cut; it does not levy.
             let seeks = c.is(Class::Cut)

@@ -21,7 +21,7 @@ pub(crate) mod trade;
 use super::chunk::{Chunk, What};
 use super::class::Class;
 use super::lexicon::Form;
-use super::pack::{Pack, Reading};
+use super::pack::Reading;
 use crate::model::{ArticleDate, Deadline, Qualifier};
 
 /// A party in a role.
@@ -93,6 +93,12 @@ pub(crate) struct Finding {
     pub rule: &'static str,
     /// Whether the target (or first party) was named by the clause rather than left open.
     pub explicit: bool,
+    /// A deadline counted from a duration ("a 90-day pause") rather than stated: a stated
+    /// date ("runs until July 9") outranks it.
+    pub until_counted: bool,
+    /// A pause whose clause says whom it covers ("for most countries", "except China"): it
+    /// is the general pause on purpose, never a bare mention of a country's.
+    pub scoped: bool,
 }
 
 impl Finding {
@@ -120,6 +126,8 @@ impl Finding {
             span,
             rule,
             explicit: parties.iter().flatten().any(|p| matches!(p, Party::Named(_))),
+            scoped: false,
+            until_counted: false,
         }
     }
 }
@@ -179,6 +187,8 @@ pub(crate) struct Memory {
     pub last_destination: Option<u16>,
     /// The parties of the last pause read, for "the pause" after it.
     pub last_pause: Option<[Option<Party>; 2]>,
+    /// The last date named, for "until then".
+    pub last_date: Option<Deadline>,
 }
 
 /// A segment as the frames see it.
@@ -193,8 +203,6 @@ pub(crate) struct View<'a> {
     pub text: &'a str,
     /// The article's date.
     pub date: ArticleDate,
-    /// The packs.
-    pub pack: &'a Pack,
     /// Whether any chunk is a tariff word.
     pub has_levy: bool,
 }
@@ -207,7 +215,6 @@ impl<'a> View<'a> {
         chunks: &'a [Chunk],
         text: &'a str,
         date: ArticleDate,
-        pack: &'a Pack,
     ) -> View<'a> {
         let mut clause = Vec::with_capacity(chunks.len());
         let mut id = 0u16;
@@ -222,7 +229,7 @@ impl<'a> View<'a> {
             }
         }
         let has_levy = chunks.iter().any(|c| c.is(Class::Levy));
-        View { index, chunks, clause, text, date, pack, has_levy }
+        View { index, chunks, clause, text, date, has_levy }
     }
 
     /// The chunk at `i`.
@@ -383,8 +390,6 @@ pub(crate) struct Origin {
     pub other: bool,
     /// A destination named inside ("sent to the United States", "entering the U.S.").
     pub destination: Option<u16>,
-    /// Entities excepted ("except China").
-    pub except: Vec<u16>,
     /// Chunk range of the phrase.
     pub range: (usize, usize),
 }
@@ -407,7 +412,7 @@ pub(crate) fn origin_at(v: &View<'_>, i: usize) -> Option<Origin> {
         steps += 1;
         let c = &v.chunks[j];
         match c.what {
-            What::Entity { entity, possessive, .. } => {
+            What::Entity { entity: _, possessive, .. } => {
                 let (list, end) = entity_list(v, j);
                 o.entities.extend(list);
                 let _ = possessive;
@@ -720,6 +725,7 @@ pub(crate) fn subject_of(v: &View<'_>, verb: usize) -> Option<(usize, u16)> {
         if c.is(Class::Goods)
             && j > 0
             && let Some((e, _, _)) = v.entity(j - 1)
+            && !is_object(v, j - 1)
         {
             return Some((j - 1, e));
         }
@@ -794,6 +800,8 @@ pub(crate) enum Mood {
     Threat,
     /// Denied: "did not impose".
     Negated,
+    /// A made-up case: "suppose the duty is 25%".
+    Hypothetical,
 }
 
 /// The mood of the figure phrase spanning chunks `from..to` in its clause: words inside the
@@ -802,6 +810,9 @@ pub(crate) enum Mood {
 /// after it ("the 36 percent levy ... threatened under").
 pub(crate) fn mood(v: &View<'_>, from: usize, to: usize) -> Mood {
     let (start, end) = v.clause_range(from);
+    if (0..from).any(|j| v.is(j, Class::Hypothetical)) {
+        return Mood::Hypothetical;
+    }
     for j in from..to.min(end) {
         if v.is(j, Class::ThreatWord) {
             return Mood::Threat;

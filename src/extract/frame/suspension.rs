@@ -95,8 +95,13 @@ fn linked(v: &View<'_>, p: usize, mem: &Memory) -> Option<bool> {
         j += 1;
         steps += 1;
     }
-    // "tariffs on Mexican goods remain suspended", "Pakistan's rate remains on hold".
-    if v.is(p, Class::PauseVerb) || v.word(p).contains(' ') {
+    // "tariffs on Mexican goods remain suspended", "Pakistan's rate remains on hold" (but
+    // not "keep its tariff at 10 percent and suspend the export controls").
+    let stative = p > 0
+        && (v.is(p - 1, Class::Aux)
+            || v.is(p - 1, Class::Copula)
+            || v.word(p - 1).to_ascii_lowercase().starts_with("remain"));
+    if (v.is(p, Class::PauseVerb) && stative) || v.word(p).contains(' ') {
         let (cs, _) = v.clause_range(p);
         if (cs..p).any(levy) {
             return Some(false);
@@ -150,7 +155,13 @@ fn pause(v: &View<'_>, p: usize, mem: &Memory, out: &mut Out) -> Option<Finding>
     }
     let today = v.date.date;
     let mut unresolved = Vec::new();
-    let (deadline, start) = dates(v, cs, ce, p, &mut unresolved);
+    let (mut deadline, start) = dates(v, cs, ce, p, &mut unresolved);
+    // "remains in place until then": the date named just before.
+    if deadline.is_none()
+        && (cs..ce).any(|j| v.is(j, Class::Until) && v.word(j + 1).eq_ignore_ascii_case("then"))
+    {
+        deadline = mem.last_date;
+    }
     for d in unresolved {
         out.warnings.push(format!(
             "tariff_pause: deadline \"{d}\" has no year and the article date is not stated in the article; until left empty"
@@ -206,6 +217,15 @@ fn pause(v: &View<'_>, p: usize, mem: &Memory, out: &mut Out) -> Option<Finding>
     }
 
     let (imposer, target) = parties(v, p, mem);
+    let scoped = (cs..ce).any(|j| {
+        v.is(j, Class::Except)
+            || (v.is(j, Class::Countries)
+                && (j.saturating_sub(3)..j).any(|k| {
+                    v.is(k, Class::Universal)
+                        || v.is(k, Class::Other)
+                        || matches!(v.chunks[k].what, What::Count(_))
+                }))
+    });
     let mut f = Finding {
         reading: Reading::Pause,
         parties: [Some(imposer), target],
@@ -219,12 +239,15 @@ fn pause(v: &View<'_>, p: usize, mem: &Memory, out: &mut Out) -> Option<Finding>
         strength,
         segment: v.index,
         span: span(v, cs, ce.saturating_sub(1)),
-        rule: if strength == 3 && status == "active" {
-            "suspension: extended pause"
-        } else {
-            "suspension: tariff pause"
+        rule: match (status, strength) {
+            ("active", 3) => "suspension: extended pause",
+            ("ended", _) => "suspension: pause ended",
+            ("expired", _) => "suspension: pause expired",
+            _ => "suspension: tariff pause",
         },
         explicit: matches!(target, Some(Party::Named(_))),
+        scoped,
+        until_counted: deadline.is_none() && until.is_some(),
     };
     if deadline.is_none() && until.is_some() {
         f.rule = "suspension: pause for a duration";
@@ -377,8 +400,17 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
 
     let mut imposer = Party::Open;
     let mut target: Option<Party> = None;
+    // "the truce between the United States and China".
+    for j in cs..ce {
+        if v.is(j, Class::Between) {
+            let k = if v.is(j + 1, Class::Det) { j + 2 } else { j + 1 };
+            if let [a, b, ..] = entity_list(v, k).0.as_slice() {
+                return (Party::Open, Some(Party::Either(*a, *b)));
+            }
+        }
+    }
     // "both countries", "the two sides": the article's two parties.
-    let pair_noun = (cs..p).any(|j| {
+    let pair_noun = (cs..ce).any(|j| {
         (v.is(j, Class::Both) || v.word(j).eq_ignore_ascii_case("two"))
             && (v.is(j + 1, Class::Countries) || v.word(j + 1).eq_ignore_ascii_case("sides"))
     });
@@ -438,26 +470,38 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
             }
         }
     }
-    if let Some(verb) = verb.or((p < ce).then_some(p)) {
-        if let Some((at, e)) = subject_of(v, verb) {
-            let (pair, _) = entity_list(v, at);
-            if pair.len() >= 2 && target.is_none() {
-                if let (Some(a), Some(b)) = (pair.first(), pair.get(1)) {
-                    return (Party::Open, Some(Party::Either(*a, *b)));
-                }
-            }
-            // "Mexico secures a reprieve", "Sheinbaum secured a pause", "Mexico was granted
-            // a reprieve": the subject is its target.
-            let passive = verb > 0 && v.is(verb - 1, Class::Aux) && v.is(verb, Class::Hit);
-            let receives = v.is(verb, Class::Receive) || passive;
-            if receives && target.is_none() {
-                target = Some(Party::Named(e));
-            } else if imposer == Party::Open
-                && Some(Party::Named(e)) != target
-                && !v.is(verb, Class::Receive)
-            {
+    if let Some(verb) = verb.or((p < ce).then_some(p))
+        && let Some((at, e)) = subject_of(v, verb)
+    {
+        let (pair, _) = entity_list(v, at);
+        if pair.len() >= 2
+            && target.is_none()
+            && let (Some(a), Some(b)) = (pair.first(), pair.get(1))
+        {
+            return (Party::Open, Some(Party::Either(*a, *b)));
+        }
+        // "Mexico secures a reprieve", "Sheinbaum secured a pause", "Mexico was granted
+        // a reprieve": the subject is its target.
+        let passive = verb > 0 && v.is(verb - 1, Class::Aux) && v.is(verb, Class::Hit);
+        // "Trump granted Mexico a further 90-day reprieve": the indirect object gets it.
+        if !passive
+            && v.is(verb, Class::Hit)
+            && target.is_none()
+            && let Some((o, _, _)) = v.entity(verb + 1)
+        {
+            target = Some(Party::Named(o));
+            if imposer == Party::Open && o != e {
                 imposer = Party::Named(e);
             }
+        }
+        let receives = v.is(verb, Class::Receive) || passive;
+        if receives && target.is_none() {
+            target = Some(Party::Named(e));
+        } else if imposer == Party::Open
+            && Some(Party::Named(e)) != target
+            && !v.is(verb, Class::Receive)
+        {
+            imposer = Party::Named(e);
         }
     }
     // "both countries have agreed to a 90-day pause"; a truce is between two parties.
@@ -469,10 +513,9 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
     // "The suspension of their bespoke rates": the group named just before.
     if target.is_none()
         && (cs..ce).any(|j| v.is(j, Class::Possessive) && v.word(j).eq_ignore_ascii_case("their"))
+        && let Some(e) = mem.last_group.first()
     {
-        if let Some(e) = mem.last_group.first() {
-            target = Some(Party::Named(*e));
-        }
+        target = Some(Party::Named(*e));
     }
     if universal || target.is_some_and(|t| matches!(t, Party::Named(e) if excepted.contains(&e))) {
         target = None;
@@ -511,6 +554,8 @@ fn gapped(v: &View<'_>, done: &[u16], out: &mut Out) {
                     span: span(v, cs, ce.saturating_sub(1)),
                     rule: "suspension: PARTY extended until DATE, beside a pause",
                     explicit: true,
+                    scoped: false,
+                    until_counted: false,
                 });
             }
         }

@@ -128,7 +128,7 @@ fn heading(chunks: &[Chunk], text: &str) -> Heading {
 /// Reads a list item with the line that introduces it.
 pub(crate) fn item(v: &View<'_>, intro: Option<(&[Chunk], &str)>, mem: &Memory, out: &mut Out) {
     let h = intro.map(|(c, t)| heading(c, t)).unwrap_or_default();
-    if !h.levy && !(mem.levy_seen && intro.is_none()) {
+    if !h.levy && (!mem.levy_seen || intro.is_some()) {
         return;
     }
     // "China – 34%", "EU: 20%", "Japan (24%)", "Vietnam at 46%".
@@ -141,7 +141,7 @@ pub(crate) fn item(v: &View<'_>, intro: Option<(&[Chunk], &str)>, mem: &Memory, 
         let c = &v.chunks[j];
         match c.what {
             What::Entity { entity, .. } => entities.push(entity),
-            What::Punct(p) if matches!(p, '–' | '-' | ':' | '—' | '(' | ',' | '/') => {}
+            What::Punct('–' | '-' | ':' | '—' | '(' | ',' | '/') => {}
             What::Word
                 if c.is(Class::And)
                     || c.is(Class::At)
@@ -180,10 +180,13 @@ pub(crate) fn item(v: &View<'_>, intro: Option<(&[Chunk], &str)>, mem: &Memory, 
 
 /// Reads a table row with its table's header row; `cells` splits both into cells by byte
 /// ranges of their own text.
+/// A table's header row: its chunks, its cells as byte ranges, and the text they index.
+pub(crate) type Header<'a> = (&'a [Chunk], &'a [(u32, u32)], &'a str);
+
 pub(crate) fn row(
     v: &View<'_>,
     cells: &[(u32, u32)],
-    header: Option<(&[Chunk], &[(u32, u32)], &str)>,
+    header: Option<Header<'_>>,
     mem: &Memory,
     out: &mut Out,
 ) {
@@ -200,7 +203,7 @@ pub(crate) fn row(
         None => Vec::new(),
     };
     let table_levy = headings.iter().any(|h| h.levy);
-    if !table_levy && !(headings.is_empty() && mem.levy_seen) {
+    if !table_levy && (!headings.is_empty() || !mem.levy_seen) {
         return;
     }
     // The row's party: the first cell that names one.

@@ -43,7 +43,17 @@ pub(crate) fn read(v: &View<'_>, mem: &mut Memory, out: &mut Out) {
             continue;
         }
         let qualifier = v.qualifier(m);
-        let period = period_near(v, m).or_else(|| segment_year(v));
+        // "that year", "the same year": the year named just before.
+        let (cs, ce) = v.clause_range(m);
+        let that_year = (cs..ce).any(|j| {
+            v.is(j, Class::YearUnit)
+                && j > 0
+                && (v.word(j - 1).eq_ignore_ascii_case("that")
+                    || v.word(j - 1).eq_ignore_ascii_case("same"))
+        });
+        let period = period_near(v, m)
+            .or_else(|| segment_year(v))
+            .or_else(|| that_year.then_some(mem.last_year).flatten().map(Some));
         let (reading, parties, rule) = match cue {
             Cue::Deficit(d) => {
                 (Reading::Deficit, balance(v, d, false), "balance: deficit of SIDE with PARTNER")
@@ -181,6 +191,14 @@ fn excluded(v: &View<'_>, m: usize) -> Option<&'static str> {
     }
     if next == "over" && matches!(v.at(m + 2).map(|c| c.what), Some(What::Duration { .. })) {
         return Some("a sum spread over years");
+    }
+    // "$5.7 billion of copper": one product's trade, not the country's.
+    if (v.is(m + 1, Class::Of)
+        || v.is(m + 1, Class::In)
+        || v.word(m + 1).eq_ignore_ascii_case("worth"))
+        && (v.is(m + 2, Class::Sector) || (v.is(m + 2, Class::Of) && v.is(m + 3, Class::Sector)))
+    {
+        return Some("one product's trade, not the country's");
     }
     if mood(v, m, m + 1) != Mood::Fact {
         return Some("threatened, hypothetical or negated");
@@ -329,13 +347,14 @@ fn flow(
     if is_verb {
         // "the U.S. imported ... and exported $143.5 billion": the verb after "and" shares
         // the subject of the one before, and trades with its other party.
-        if c > 0 && v.is(c - 1, Class::And) {
-            if let Some((_, from, to)) = last {
-                // The previous flow's sides, turned around.
-                let subject = if export { to } else { from };
-                let other = if export { from } else { to };
-                return (subject, counter.or(other));
-            }
+        if c > 0
+            && v.is(c - 1, Class::And)
+            && let Some((_, from, to)) = last
+        {
+            // The previous flow's sides, turned around.
+            let subject = if export { to } else { from };
+            let other = if export { from } else { to };
+            return (subject, counter.or(other));
         }
         own = subject_of(v, c).map(|(_, e)| e);
     } else {
