@@ -120,7 +120,7 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
         "key=tariff_rate:US:PK value=29% ",
         "key=tariff_rate:PK:US value=58% ",
         "key=baseline_tariff_rate:US value=10% ",
-        "key=tariff_pause:US:PK value=expired ",
+        "key=tariff_pause:US value=expired ",
     ] {
         assert!(
             log.lines().any(|l| l.contains(" INFO learned ") && l.contains(fact)),
@@ -141,7 +141,7 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
         alerts,
         [
             "fact.changed  US tariff on PK: 29% -> 19%  (source: seeds/2025-07-31-deal.md)  evt_9f6bb6b76e007b906f1b1c5cc5",
-            "fact.changed  US tariff pause on PK: expired -> ended  (source: seeds/2025-07-31-deal.md)  evt_ccf2a3b8b9d0b0f0ca9c40e268",
+            "fact.new  US tariff pause on PK: ended (new)  (source: seeds/2025-07-31-deal.md)  evt_e8cd6442a59f2285b361a9005b",
         ]
     );
     let log =
@@ -164,7 +164,8 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
     assert_eq!(lines[1], "folder     seeds");
     assert_eq!(lines[2], "database   data/factwatch.db");
     assert!(lines[3].starts_with(&format!("facts      {n_facts}: ")), "{status}");
-    assert!(lines[3].ends_with(" (1 unconfirmed; `factwatch facts` shows which)"), "{status}");
+    // Every status of the seeds has a deadline, so none is shown as unconfirmed.
+    assert!(!lines[3].contains("unconfirmed"), "{status}");
     assert_eq!(lines[4], "articles   6 on record; since start 6 read, 0 skipped, 0 failed");
     assert!(lines[5].starts_with("changes    2 since start, "), "{status}");
     assert!(
@@ -176,7 +177,7 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
     assert_eq!(&cells[..5], ["local-inbox", "0", "0", "0", "2"], "{status}");
     let last = lines.iter().find(|l| l.starts_with("last alert    ")).expect("last alert");
     assert!(
-        last.contains("  fact.changed  ") && last.contains("(seeds/2025-07-31-deal.md)  evt_"),
+        last.contains("  fact.") && last.contains("(seeds/2025-07-31-deal.md)  evt_"),
         "{last}"
     );
     assert!(status.ends_with("last problem  none since start\n"), "{status}");
@@ -200,16 +201,12 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
     let (json, _) = output(dir, &["status", "--json"]);
     let report: serde_json::Value = serde_json::from_str(json.trim()).expect("status --json");
     assert_eq!(report["webhooks"][0]["delivered"], 2);
-    assert_eq!(report["facts"]["unconfirmed"], 1);
+    assert_eq!(report["facts"]["unconfirmed"], 0);
 
     // `factwatch facts`: every fact says when it was last stated and by how many sources.
     let (facts, _) = output(dir, &["facts"]);
     let lines: Vec<&str> = facts.lines().collect();
-    assert_eq!(
-        lines.len(),
-        n_facts + 2,
-        "header, one line per fact, the unconfirmed note:\n{facts}"
-    );
+    assert_eq!(lines.len(), n_facts + 1, "header and one line per fact:\n{facts}");
     assert!(lines[0].starts_with("KEY ") && lines[0].contains(" LAST STATED "), "{facts}");
     let rate = lines.iter().find(|l| l.starts_with("tariff_rate:US:PK ")).expect("the rate");
     assert!(rate.contains(" 19% "), "{rate}");
@@ -218,18 +215,14 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
         "{rate}"
     );
     assert!(rate.trim_end().ends_with(" seeds/2025-07-31-deal.md"), "{rate}");
-    let pause = lines.iter().find(|l| l.starts_with("tariff_pause:US ")).expect("the open pause");
-    assert!(pause.contains(" active (unconfirmed) "), "{pause}");
+    let pause = lines.iter().find(|l| l.starts_with("tariff_pause:US ")).expect("the pause");
+    assert!(pause.contains(" expired "), "{pause}");
     assert!(
-        pause
-            .contains(&format!(" 2025-04-10 ({} days ago) by 1 source ", days_since("2025-04-10"))),
+        pause.contains(&format!(
+            " 2025-06-02 ({} days ago) by 2 sources ",
+            days_since("2025-06-02")
+        )),
         "{pause}"
-    );
-    assert_eq!(
-        lines.last().copied(),
-        Some(
-            "1 status no article has confirmed for more than 90 days (facts.unconfirmed_after): it may have ended unreported"
-        )
     );
     let (none, _) = output(dir, &["facts", "nothing*"]);
     assert_eq!(
