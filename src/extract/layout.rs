@@ -319,9 +319,12 @@ pub(crate) fn is_noise_line(body: &str) -> bool {
         return false;
     }
     let head = body.as_bytes();
-    NOISE_PREFIXES
-        .iter()
-        .any(|p| head.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes())))
+    // Every prefix starts with a letter; most lines start with another one.
+    let Some(first) = head.first().map(u8::to_ascii_lowercase) else { return false };
+    NOISE_PREFIXES.iter().any(|p| {
+        p.as_bytes().first() == Some(&first)
+            && head.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+    })
 }
 
 /// Prose ends like a sentence, or is long and has sentences inside even if its end was cut.
@@ -528,7 +531,19 @@ pub(crate) fn segments(
             continue;
         }
         match b.kind {
-            BlockKind::Prose => split_block(text, b.start, b.end, bi, glue, &mut out),
+            BlockKind::Prose => {
+                // Only the sentences that hold a trigger are read further.
+                let first = out.len();
+                split_block(text, b.start, b.end, bi, glue, &mut out);
+                let kept: Vec<Segment> = out
+                    .drain(first..)
+                    .filter(|seg| {
+                        let at = wanted.partition_point(|&w| w < seg.start);
+                        wanted.get(at).is_some_and(|&w| w < seg.end)
+                    })
+                    .collect();
+                out.extend(kept);
+            }
             BlockKind::Title if bi < first_prose && is_headline(&text[b.start..b.end]) => {
                 out.push(Segment {
                     start: b.start,
@@ -727,6 +742,19 @@ pub(crate) fn collapse(s: &str) -> String {
 /// Whether a segment looks like garbage (binary, mis-decoded or symbol soup): no claim
 /// may come from it.
 pub(crate) fn is_garbage(segment: &str) -> bool {
+    // Plain ASCII text has no bad characters: count bytes, not chars.
+    if segment.is_ascii() {
+        let (mut letters, mut visible, mut bad) = (0usize, 0usize, 0usize);
+        for &b in segment.as_bytes() {
+            if b.is_ascii_whitespace() {
+                continue;
+            }
+            visible += 1;
+            letters += usize::from(b.is_ascii_alphabetic());
+            bad += usize::from(b.is_ascii_control());
+        }
+        return visible == 0 || letters * 3 < visible || bad * 50 > visible || bad >= 3;
+    }
     let mut letters = 0usize;
     let mut visible = 0usize;
     let mut bad = 0usize;
@@ -749,10 +777,14 @@ pub(crate) fn is_garbage(segment: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Every byte offset is "wanted", so every sentence is kept.
+    fn every_offset(text: &str) -> Vec<usize> {
+        (0..text.len()).collect()
+    }
+
     fn split(text: &str) -> Vec<String> {
         let b = blocks(text);
-        let all: Vec<usize> = b.iter().map(|b| b.start).collect();
-        segments(text, &b, &all, &[])
+        segments(text, &b, &every_offset(text), &[])
             .iter()
             .filter(|s| s.kind == SegmentKind::Sentence)
             .map(|s| text[s.start..s.end].to_string())
@@ -803,8 +835,7 @@ mod tests {
         assert_eq!(b[2].header, Some(0));
         assert_eq!(b[5].header, Some(3));
         assert_eq!(b[7].header, None);
-        let all: Vec<usize> = b.iter().map(|b| b.start).collect();
-        let segs = segments(text, &b, &all, &[]);
+        let segs = segments(text, &b, &every_offset(text), &[]);
         let rows: Vec<&str> = segs
             .iter()
             .filter(|s| s.kind == SegmentKind::Row)
@@ -826,7 +857,7 @@ mod tests {
         let glue: Vec<usize> =
             ["Ministers", "Opinion", "Around"].iter().filter_map(|w| text.find(w)).collect();
         let b = blocks(text);
-        let segs = segments(text, &b, &[0], &glue);
+        let segs = segments(text, &b, &every_offset(text), &glue);
         let got: Vec<&str> = segs.iter().map(|s| &text[s.start..s.end]).collect();
         assert_eq!(
             got,
@@ -835,5 +866,15 @@ mod tests {
                 "Around 85 per cent of goods qualify."
             ]
         );
+    }
+
+    #[test]
+    fn only_sentences_holding_a_trigger_are_kept() {
+        let text = "The weather was mild. Peru faces a 30% levy. Markets closed early.";
+        let b = blocks(text);
+        let at = text.find("30%").unwrap_or_default();
+        let got: Vec<&str> =
+            segments(text, &b, &[at], &[]).iter().map(|s| &text[s.start..s.end]).collect();
+        assert_eq!(got, ["Peru faces a 30% levy."]);
     }
 }

@@ -190,37 +190,47 @@ impl Extractor {
         let pack = &*self.pack;
         let lex = &pack.lexicon;
         let text = article.text.as_str();
-        let lexed = token::lex(lex, text);
-        let triggers = trigger_offsets(lex, &lexed);
-        let glue: Vec<usize> =
-            lexed.tokens.iter().filter(|t| t.is(token::GLUE)).map(|t| t.start as usize).collect();
+        // One light pass finds the triggers; only the segments that hold one are lexed in
+        // full, so the rest of the text costs one hash per word.
+        let extra = class::Class::Receive.bit() | class::Class::Hit.bit();
+        let pre = token::prescan(lex, text, trigger_classes(extra));
+        let has_levy = class::has(pre.classes, class::Class::Levy);
+        // In an article about tariffs, "Nigeria gets 14%" and "was assigned 30 percent" state
+        // rates without the word: their sentences are read too.
+        let wanted = if has_levy { trigger_classes(extra) } else { trigger_classes(0) };
+        let mut triggers: Vec<usize> =
+            pre.triggers.iter().filter(|(_, c)| c & wanted != 0).map(|(at, _)| *at).collect();
+        if has_levy {
+            triggers.extend_from_slice(&pre.percents);
+            triggers.sort_unstable();
+        }
+        let glue = pre.glue;
         let blocks = layout::blocks(text);
         let segments = layout::segments(text, &blocks, &triggers, &glue);
 
         let mut out = Out { explain, ..Out::default() };
         // What the article is about is known before any segment is read: a headline on
         // "Norway's US rate" is read knowing the story is about trade.
-        let has = |class: class::Class| {
-            lexed
-                .tokens
-                .iter()
-                .any(|t| t.word != lexicon::UNKNOWN && class::has(lex.classes(t.word), class))
-                || lexed
-                    .hits
-                    .iter()
-                    .any(|h| matches!(h.kind, token::HitKind::Classes(c) if class::has(c, class)))
-        };
         let mut memory = Memory {
-            levy_seen: has(class::Class::Levy),
-            trade_seen: has(class::Class::Trade)
-                || has(class::Class::Export)
-                || has(class::Class::Import),
+            levy_seen: has_levy,
+            trade_seen: class::has(pre.classes, class::Class::Trade)
+                || class::has(pre.classes, class::Class::Export)
+                || class::has(pre.classes, class::Class::Import),
             ..Memory::default()
         };
         let mut read: Vec<Read> = Vec::new();
         let mut mentions = article::Mentions::default();
         mentions.us = pack.default_imposer;
-        count_mentions(&lexed, &blocks, &mut mentions, 1);
+        // The parties of the story: its lead (the headlines and first paragraph, which news
+        // writes about its subject, counted three times) and every segment read.
+        let lead_end = blocks
+            .iter()
+            .find(|b| b.kind == BlockKind::Prose)
+            .or(blocks.first())
+            .map_or(0, |b| b.end);
+        let lead_start = blocks.first().map_or(0, |b| b.start);
+        let lead = token::lex_range(lex, text, lead_start, lead_end);
+        count_mentions(&lead, &blocks, &mut mentions, 3);
 
         // A title the text does not repeat is read first, as the headline it is.
         let title =
@@ -228,7 +238,7 @@ impl Extractor {
         if let Some(title) = title {
             let tl = token::lex(lex, title);
             let tblocks = layout::blocks(title);
-            count_mentions(&tl, &tblocks, &mut mentions, 2);
+            count_mentions(&tl, &tblocks, &mut mentions, 6);
             let chunks = chunk::chunks(lex, title, &tl, 0, tl.tokens.len(), article.date);
             let v = View::new(read.len(), &chunks, title, article.date);
             read.push(Read {
@@ -267,8 +277,11 @@ impl Extractor {
             if garbage || (body.len() < 120 && layout::is_noise_line(body)) {
                 continue;
             }
-            let (from, to) = token_range(&lexed, seg.start, seg.end);
-            let chunks = chunk::chunks(lex, text, &lexed, from, to, article.date);
+            let lexed = token::lex_range(lex, text, seg.start, seg.end);
+            if seg.start >= lead_end {
+                count_mentions(&lexed, &blocks, &mut mentions, 1);
+            }
+            let chunks = chunk::chunks(lex, text, &lexed, 0, lexed.tokens.len(), article.date);
             let v = View::new(read.len(), &chunks, text, article.date);
             read.push(Read {
                 source: Source::Text,
@@ -279,8 +292,12 @@ impl Extractor {
             let header = blocks.get(seg.block).and_then(|b| b.header).and_then(|h| blocks.get(h));
             let header = match seg.kind {
                 SegmentKind::Item | SegmentKind::Row => header.map(|h| {
-                    let (f, t) = token_range(&lexed, h.start, h.end);
-                    (chunk::chunks(lex, text, &lexed, f, t, article.date), h.start, h.end)
+                    let hl = token::lex_range(lex, text, h.start, h.end);
+                    (
+                        chunk::chunks(lex, text, &hl, 0, hl.tokens.len(), article.date),
+                        h.start,
+                        h.end,
+                    )
                 }),
                 _ => None,
             };
@@ -477,17 +494,10 @@ fn merge_bare_pauses(pack: &Pack, keyed: &mut [article::Keyed]) {
     }
 }
 
-/// The token range of bytes `start..end`.
-fn token_range(lexed: &token::Lexed, start: usize, end: usize) -> (usize, usize) {
-    let from = lexed.tokens.partition_point(|t| (t.start as usize) < start);
-    let to = lexed.tokens.partition_point(|t| (t.end as usize) <= end);
-    (from, to.max(from))
-}
-
-/// The byte offsets of trigger words: only blocks holding one are read past the lexer.
-fn trigger_offsets(lex: &lexicon::Lexicon, lexed: &token::Lexed) -> Vec<usize> {
+/// The classes whose words make a block worth reading past the prescan, with `extra`.
+fn trigger_classes(extra: class::Classes) -> class::Classes {
     use class::Class;
-    let triggers = Class::Levy.bit()
+    Class::Levy.bit()
         | Class::RateNoun.bit()
         | Class::Pause.bit()
         | Class::PauseVerb.bit()
@@ -495,50 +505,18 @@ fn trigger_offsets(lex: &lexicon::Lexicon, lexed: &token::Lexed) -> Vec<usize> {
         | Class::Import.bit()
         | Class::Trade.bit()
         | Class::Deficit.bit()
-        | Class::Surplus.bit();
-    // In an article about tariffs, "Nigeria gets 14%" and "was assigned 30 percent" state
-    // rates without the word; their sentences are read too.
-    let levy = Class::Levy.bit();
-    let has_levy = lexed
-        .tokens
-        .iter()
-        .any(|t| t.word != lexicon::UNKNOWN && lex.classes(t.word) & levy != 0)
-        || lexed.hits.iter().any(|h| matches!(h.kind, token::HitKind::Classes(c) if c & levy != 0));
-    let triggers = if has_levy {
-        triggers | Class::Receive.bit() | Class::Hit.bit() | Class::Percent.bit()
-    } else {
-        triggers
-    };
-    let mut out: Vec<usize> = lexed
-        .tokens
-        .iter()
-        .filter(|t| {
-            (t.word != lexicon::UNKNOWN && lex.classes(t.word) & triggers != 0)
-                || (has_levy && t.kind == token::Kind::Percent)
-        })
-        .map(|t| t.start as usize)
-        .collect();
-    for h in &lexed.hits {
-        if let token::HitKind::Classes(c) = h.kind
-            && c & triggers != 0
-            && let Some(t) = lexed.tokens.get(h.start as usize)
-        {
-            out.push(t.start as usize);
-        }
-    }
-    out.sort_unstable();
-    out
+        | Class::Surplus.bit()
+        | extra
 }
 
-/// Counts the entity names of the story's blocks (not its chrome or sidebar). News puts
-/// its subject first, so the headline and the first paragraph count three times.
+/// Counts the entity names of lexed text that lies in the story's blocks (not its chrome
+/// or sidebar), each `weight` times.
 fn count_mentions(
     lexed: &token::Lexed,
     blocks: &[layout::Block],
     mentions: &mut article::Mentions,
     weight: usize,
 ) {
-    let lead_end = blocks.iter().position(|b| b.kind == BlockKind::Prose).unwrap_or(0);
     for h in &lexed.hits {
         let token::HitKind::Entity { entity, form } = h.kind else { continue };
         let Some(t) = lexed.tokens.get(h.start as usize) else { continue };
@@ -547,7 +525,7 @@ fn count_mentions(
         let in_story =
             blocks.get(bi).is_none_or(|b| !matches!(b.kind, BlockKind::Noise | BlockKind::Sidebar));
         if in_story {
-            mentions.add(entity, form, if bi <= lead_end { weight * 3 } else { weight });
+            mentions.add(entity, form, weight);
         }
     }
 }

@@ -107,7 +107,7 @@ struct Raw {
 ///
 /// `known` says whether a hyphenated compound is a word of its own ("two-way"); the lexer
 /// passes the lexicon, the pack compiler a set of the vocabulary's compounds.
-fn scan(text: &str, known: &dyn Fn(&[u8]) -> bool, emit: &mut dyn FnMut(Raw, &[u8])) {
+fn scan<K: Fn(&[u8]) -> bool + ?Sized, E: FnMut(Raw, &[u8])>(text: &str, known: &K, emit: &mut E) {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let mut i = 0usize;
@@ -235,10 +235,10 @@ fn scan(text: &str, known: &dyn Fn(&[u8]) -> bool, emit: &mut dyn FnMut(Raw, &[u
 
 /// The end of the word starting at `start`, its lowercase form left in `lower`, and whether
 /// the word was cut before a glued-on capital.
-fn word_end(
+fn word_end<K: Fn(&[u8]) -> bool + ?Sized>(
     text: &str,
     start: usize,
-    known: &dyn Fn(&[u8]) -> bool,
+    known: &K,
     lower: &mut Vec<u8>,
 ) -> (usize, bool) {
     let bytes = text.as_bytes();
@@ -256,6 +256,9 @@ fn word_end(
     }
     // A hyphenated compound the lexicon knows is one word: "two-way", "across-the-board".
     let mut j = end;
+    if bytes.get(j) != Some(&b'-') {
+        return apostrophes(text, start, end, lower);
+    }
     let mut compound = lower.clone();
     let mut best = end;
     let mut best_lower: Option<Vec<u8>> = None;
@@ -278,6 +281,12 @@ fn word_end(
         *lower = l;
         return (best, false);
     }
+    apostrophes(text, start, end, lower)
+}
+
+/// Extends the word `text[start..end]` over apostrophes between letters ("d'Ivoire",
+/// "Sana'a"), stopping before the clitics "'s" and "n't".
+fn apostrophes(text: &str, start: usize, end: usize, lower: &mut Vec<u8>) -> (usize, bool) {
     // An apostrophe between letters stays inside ("d'Ivoire", "Sana'a"), unless it starts
     // the clitic "'s".
     let mut end = end;
@@ -390,6 +399,186 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
         i += 1 + digits(i + 1);
     }
     i
+}
+
+/// What one light pass over a whole article finds: where its trigger words are, where words
+/// are glued on, where percent signs are, and which classes appear at all.
+#[derive(Debug, Default)]
+pub(crate) struct Prescan {
+    /// Byte offsets of words of the wanted classes, with the classes of each.
+    pub triggers: Vec<(usize, Classes)>,
+    /// Byte offsets of `%` signs and percent words.
+    pub percents: Vec<usize>,
+    /// Byte offsets of capitalised words glued to the token before them.
+    pub glue: Vec<usize>,
+    /// Every class of every known word of the text.
+    pub classes: Classes,
+}
+
+/// The light pass: words are cut, lowercased and hashed in place and looked up, and nothing
+/// is kept but offsets. Most of an article is read only by this loop; the segments that
+/// hold a trigger are lexed in full by [`lex`] afterwards. Its cuts agree with [`lex`]'s
+/// where it matters: the start of a word, "U.S." as one word, and what counts as glued on.
+pub(crate) fn prescan(lex: &Lexicon, text: &str, wanted: Classes) -> Prescan {
+    const MAX: usize = 40;
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut out = Prescan::default();
+    let mut i = 0usize;
+    // Whether a capital right here, with no space before, would be glued on.
+    let mut glue_after = false;
+    let mut spaced = true;
+    let mut buf = [0u8; MAX];
+    let percent_word = Class::Percent.bit();
+    while i < n {
+        let b = bytes[i];
+        if b.is_ascii_whitespace() {
+            spaced = true;
+            glue_after = false;
+            i += 1;
+            continue;
+        }
+        if b.is_ascii_digit() {
+            let end = number_end(bytes, i);
+            i = end;
+            glue_after = true;
+            spaced = false;
+            continue;
+        }
+        let letter = b.is_ascii_alphabetic()
+            || (b >= 0x80 && text[i..].chars().next().is_some_and(char::is_alphabetic));
+        if !letter {
+            let ch = if b < 0x80 { b as char } else { text[i..].chars().next().unwrap_or(' ') };
+            if ch.is_whitespace() || ch == '\u{200b}' || ch == '\u{feff}' {
+                spaced = true;
+                glue_after = false;
+            } else {
+                if ch == '%' || ch == '％' {
+                    out.percents.push(i);
+                }
+                glue_after = matches!(ch, '.' | '!' | '?' | '%') && i > 0;
+                spaced = false;
+            }
+            i += ch.len_utf8();
+            continue;
+        }
+        let start = i;
+        if b.is_ascii_uppercase() && glue_after && !spaced {
+            out.glue.push(start);
+        }
+        spaced = false;
+        // "U.S.": one word, never a glued capital after its periods.
+        if let Some(end) = dotted_end(bytes, start) {
+            let len = (end - start).min(MAX);
+            for (k, c) in bytes[start..start + len].iter().enumerate() {
+                buf[k] = c.to_ascii_lowercase();
+            }
+            let word = &buf[..len];
+            let id = lex.lookup(word, hash(word));
+            if id != UNKNOWN {
+                out.classes |= lex.classes(id);
+            }
+            i = end;
+            glue_after = false;
+            continue;
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut len = 0usize;
+        let mut letters = 0usize;
+        let mut prev_lower = false;
+        let mut glued_next = false;
+        let mut j = i;
+        while j < n {
+            let c = bytes[j];
+            if c < 0x80 {
+                if c.is_ascii_alphabetic() {
+                    if c.is_ascii_uppercase()
+                        && prev_lower
+                        && letters >= 4
+                        && bytes.get(j + 1).is_some_and(u8::is_ascii_lowercase)
+                    {
+                        glued_next = true;
+                        break;
+                    }
+                    prev_lower = c.is_ascii_lowercase();
+                    let l = c.to_ascii_lowercase();
+                    if len < MAX {
+                        buf[len] = l;
+                    }
+                    len += 1;
+                    h ^= u64::from(l);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                    letters += 1;
+                    j += 1;
+                } else if c.is_ascii_digit() && letters > 0 {
+                    if len < MAX {
+                        buf[len] = c;
+                    }
+                    len += 1;
+                    h ^= u64::from(c);
+                    h = h.wrapping_mul(0x0100_0000_01b3);
+                    prev_lower = false;
+                    j += 1;
+                } else {
+                    break;
+                }
+            } else {
+                let Some(ch) = text[j..].chars().next() else { break };
+                if !ch.is_alphabetic() {
+                    break;
+                }
+                for l in ch.to_lowercase() {
+                    let mut tmp = [0u8; 4];
+                    for &x in l.encode_utf8(&mut tmp).as_bytes() {
+                        if len < MAX {
+                            buf[len] = x;
+                        }
+                        len += 1;
+                        h ^= u64::from(x);
+                        h = h.wrapping_mul(0x0100_0000_01b3);
+                    }
+                }
+                prev_lower = ch.is_lowercase();
+                letters += 1;
+                j += ch.len_utf8();
+            }
+        }
+        if len <= MAX {
+            let id = lex.lookup(&buf[..len], h | 1);
+            if id != UNKNOWN {
+                let classes = lex.classes(id);
+                out.classes |= classes;
+                if classes & wanted != 0 {
+                    out.triggers.push((start, classes));
+                }
+                if classes & percent_word != 0 {
+                    out.percents.push(start);
+                }
+            }
+        }
+        i = j;
+        if glued_next {
+            out.glue.push(j);
+            glue_after = false;
+            spaced = false;
+            // The glued capital starts the next word at once.
+            continue;
+        }
+        glue_after = text[start..j].ends_with(|c: char| c.is_lowercase());
+    }
+    out
+}
+
+/// Lexes `text[start..end]` against the lexicon, with offsets into the whole `text`.
+pub(crate) fn lex_range(lex: &Lexicon, text: &str, start: usize, end: usize) -> Lexed {
+    let Some(part) = text.get(start..end) else { return Lexed::default() };
+    let mut lexed = self::lex(lex, part);
+    let shift = start as u32;
+    for t in &mut lexed.tokens {
+        t.start += shift;
+        t.end += shift;
+    }
+    lexed
 }
 
 /// Lexes `text` against the lexicon.
