@@ -100,8 +100,12 @@ fn event(i: usize, key: &str) -> AlertEvent {
                         officials said on Tuesday."
                     .into(),
                 qualifier: None,
+                stated_previous: None,
             },
             summary: format!("US tariff on PK: {}% -> {}%", i, i + 1),
+            cause: None,
+            stated_previous: None,
+            conflict: None,
         },
     }
 }

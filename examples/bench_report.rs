@@ -125,7 +125,10 @@ fn report(dir: &Path) -> anyhow::Result<()> {
         if let Some(r) = record {
             row(
                 &bench,
-                &format!("Pipeline::record per article (median of {} samples)", r.samples),
+                &format!(
+                    "extract + Pipeline::commit per article (median of {} samples)",
+                    r.samples
+                ),
                 &format!("{:.3} ms ({:.0} articles/s)", r.median_ns / 1e6, 1e9 / r.median_ns),
                 "",
             );

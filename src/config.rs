@@ -333,6 +333,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// How facts are shown.
     pub facts: FactsConfig,
+    /// `reconcile.reversal_window`: a flip back to the replaced value within this many days
+    /// of a change, from one source, is held as a conflict rather than alerted twice.
+    pub reversal_window_days: u32,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -359,6 +362,8 @@ struct RawConfig {
     alerts: RawAlerts,
     #[serde(default)]
     delivery: RawDelivery,
+    #[serde(default)]
+    reconcile: RawReconcile,
     #[serde(default)]
     facts: RawFacts,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -430,6 +435,13 @@ struct RawDelivery {
     max_in_flight: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     require_signing: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawReconcile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reversal_window: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -744,6 +756,9 @@ impl Config {
                 max_in_flight: i64::try_from(self.delivery.max_in_flight).ok(),
                 require_signing: Some(self.require_signing),
             },
+            reconcile: RawReconcile {
+                reversal_window: Some(format!("{}d", self.reversal_window_days)),
+            },
             facts: RawFacts {
                 unconfirmed_after: Some(format!("{}d", self.facts.unconfirmed_after_days)),
             },
@@ -880,6 +895,10 @@ impl RawConfig {
         let (alert_events, tolerance) = validate_alerts(self.alerts)?;
         let (delivery, require_signing) = validate_delivery(self.delivery)?;
         let facts = validate_facts(&self.facts)?;
+        let reversal_window_days = parse_days(
+            "reconcile.reversal_window",
+            self.reconcile.reversal_window.as_deref().unwrap_or("3d"),
+        )?;
         let webhooks = validate_webhooks(self.webhook, env, require_signing)?;
         let http_listen =
             self.http.listen.as_deref().map(|s| parse_listen("http.listen", s)).transpose()?;
@@ -903,6 +922,7 @@ impl RawConfig {
             inbox,
             log_format,
             facts,
+            reversal_window_days,
         })
     }
 }

@@ -319,12 +319,19 @@ pub struct Observation {
     /// How the figure was hedged. Kept for the change rules; not part of the alert body.
     #[serde(skip)]
     pub qualifier: Option<Qualifier>,
+    /// The old value the article stated beside this one ("from 145% to 30%"). The change
+    /// rules read it (a claim that states the value it replaces is a change, not a
+    /// conflict) and the alert shows it as `data.stated_previous`; it is not stored.
+    #[serde(skip)]
+    pub stated_previous: Option<f64>,
 }
 
 /// The status a lapsed deadline leads to.
 pub const EXPIRED: &str = "expired";
 /// A status that has ended by decision; its deadline no longer matters.
 pub const ENDED: &str = "ended";
+/// The status a threat takes when the rate it named comes into force.
+pub const REALISED: &str = "realised";
 
 impl Observation {
     /// The deadline at which this status stops holding, if it can lapse: a status with a
@@ -348,6 +355,7 @@ impl Observation {
             source: claim.source.clone(),
             quote: claim.quote.clone(),
             qualifier: claim.qualifier,
+            stated_previous: claim.stated_previous,
         }
     }
 }
@@ -374,10 +382,32 @@ pub struct Fact {
     ///
     /// A claim older than this cannot change the fact: a newer article already confirmed it.
     pub confirmed: Date,
-    /// How many alerting changes (new, changed, deadline changed, expired) the fact has been
-    /// through. Part of each event's id, so one change detected twice (after a crash) keeps
-    /// its id while a later change that happens to look the same gets a new one.
+    /// How many alerting changes (new, changed, deadline changed, expired, conflict) the
+    /// fact has been through. Part of each event's id, so one change detected twice (after
+    /// a crash) keeps its id while a later change that happens to look the same gets a new
+    /// one.
     pub revision: u32,
+    /// The articles that stated the current value, first one first, at most
+    /// [`MAX_SOURCES`]. Empty when the clock set the value (an expiry).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// A different value another source stated for the same time, held until an article
+    /// settles it; `current` stays what factwatch believes until then.
+    #[serde(default)]
+    pub conflict: Option<Observation>,
+}
+
+/// The most sources a fact lists: enough to show corroboration, bounded so a fact stated
+/// by every article of a long story does not grow without end.
+pub const MAX_SOURCES: usize = 32;
+
+impl Fact {
+    /// Adds an article to the sources of the current value, once.
+    pub fn add_source(&mut self, source: &str) {
+        if self.sources.len() < MAX_SOURCES && !self.sources.iter().any(|s| s == source) {
+            self.sources.push(source.to_string());
+        }
+    }
 }
 
 /// The type of an alert event; the wire names are a public contract.
@@ -395,12 +425,21 @@ pub enum EventType {
     /// A status ran past its deadline with no article extending or ending it.
     #[serde(rename = "fact.expired")]
     Expired,
+    /// Two sources state different values for the same time; factwatch holds the one it
+    /// had until an article settles it.
+    #[serde(rename = "fact.conflict")]
+    Conflict,
 }
 
 impl EventType {
     /// Every event type, in a stable order.
-    pub const ALL: [EventType; 4] =
-        [EventType::New, EventType::Changed, EventType::DeadlineChanged, EventType::Expired];
+    pub const ALL: [EventType; 5] = [
+        EventType::New,
+        EventType::Changed,
+        EventType::DeadlineChanged,
+        EventType::Expired,
+        EventType::Conflict,
+    ];
 
     /// The wire name, e.g. `fact.changed`.
     pub fn as_str(self) -> &'static str {
@@ -409,6 +448,7 @@ impl EventType {
             EventType::Changed => "fact.changed",
             EventType::DeadlineChanged => "fact.deadline_changed",
             EventType::Expired => "fact.expired",
+            EventType::Conflict => "fact.conflict",
         }
     }
 
@@ -427,7 +467,8 @@ impl fmt::Display for EventType {
 /// What reconcile decided about one key: the unit that store records.
 ///
 /// `Restated` and `Stale` change no alert-worthy state but are still recorded in history,
-/// so `factwatch history KEY` shows every article that spoke about a fact.
+/// so `factwatch history KEY` shows every article that spoke about a fact and what was
+/// decided about it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     /// A key seen for the first time.
@@ -441,25 +482,43 @@ pub enum Change {
         event: EventType,
         /// The fact as it now is; `fact.previous` is what it replaced.
         fact: Fact,
+        /// The key whose change this one follows (a country pause following the general
+        /// pause, a threat realised by the rate), when it was not stated for this key.
+        cause: Option<String>,
     },
     /// A status ran out on its own.
     Expired {
         /// The fact as it now is (status `expired`); `fact.previous` is the lapsed status.
         fact: Fact,
+        /// The general key that lapsed with it, when this key followed it.
+        cause: Option<String>,
     },
-    /// A claim consistent with the stored value: no alert, but the confirmation may move on.
+    /// Another source states a different value for the same time: held, not applied.
+    Conflict {
+        /// The fact with `conflict` set; `current` is unchanged.
+        fact: Fact,
+        /// Why this is a conflict rather than a change.
+        why: String,
+    },
+    /// A claim consistent with the stored value: no alert, but the confirmation may move on,
+    /// a source is added, or an open conflict is settled in favour of the held value.
     Restated {
         /// The fact with its confirmation date (and perhaps a more precise value) updated.
         fact: Fact,
         /// The claim that restated it.
         claim: Observation,
+        /// What the restatement decided beyond confirming, e.g. settling a conflict.
+        why: Option<String>,
     },
-    /// A claim older than the stored fact: kept in history only.
+    /// A claim that cannot change the fact (older news, a repeated conflicting report):
+    /// kept in history only.
     Stale {
         /// The key of the fact.
         key: String,
-        /// The claim that arrived late.
+        /// The claim that was not applied.
         claim: Observation,
+        /// Why it was not applied.
+        why: String,
     },
 }
 
@@ -469,7 +528,8 @@ impl Change {
         match self {
             Change::New { fact }
             | Change::Updated { fact, .. }
-            | Change::Expired { fact }
+            | Change::Expired { fact, .. }
+            | Change::Conflict { fact, .. }
             | Change::Restated { fact, .. } => &fact.key,
             Change::Stale { key, .. } => key,
         }
@@ -481,6 +541,7 @@ impl Change {
             Change::New { .. } => Some(EventType::New),
             Change::Updated { event, .. } => Some(*event),
             Change::Expired { .. } => Some(EventType::Expired),
+            Change::Conflict { .. } => Some(EventType::Conflict),
             Change::Restated { .. } | Change::Stale { .. } => None,
         }
     }
@@ -490,9 +551,46 @@ impl Change {
         match self {
             Change::New { fact }
             | Change::Updated { fact, .. }
-            | Change::Expired { fact }
+            | Change::Expired { fact, .. }
+            | Change::Conflict { fact, .. }
             | Change::Restated { fact, .. } => Some(fact),
             Change::Stale { .. } => None,
+        }
+    }
+
+    /// The key this change followed, when another key's change caused it.
+    pub fn cause(&self) -> Option<&str> {
+        match self {
+            Change::Updated { cause, .. } | Change::Expired { cause, .. } => cause.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The history label: `new`, `changed`, `deadline_changed`, `expired`, `conflict`,
+    /// `restated`, `settled` or `stale`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Change::New { .. } => "new",
+            Change::Updated { event: EventType::DeadlineChanged, .. } => "deadline_changed",
+            Change::Updated { .. } => "changed",
+            Change::Expired { .. } => "expired",
+            Change::Conflict { .. } => "conflict",
+            Change::Restated { why: Some(_), .. } => "settled",
+            Change::Restated { .. } => "restated",
+            Change::Stale { .. } => "stale",
+        }
+    }
+
+    /// Why this was decided, in words, for history: the cause followed, the conflict, the
+    /// reason a claim was not applied.
+    pub fn why(&self) -> Option<String> {
+        match self {
+            Change::Updated { cause: Some(c), .. } | Change::Expired { cause: Some(c), .. } => {
+                Some(format!("follows {c}"))
+            }
+            Change::Conflict { why, .. } | Change::Stale { why, .. } => Some(why.clone()),
+            Change::Restated { why, .. } => why.clone(),
+            _ => None,
         }
     }
 }
@@ -530,10 +628,21 @@ pub struct AlertData {
     pub kind: Kind,
     /// The value before; null for `fact.new`.
     pub previous: Option<Observation>,
-    /// The value now.
+    /// The value now: for `fact.conflict`, the value factwatch holds.
     pub current: Observation,
     /// One readable line, e.g. `US tariff on PK: 29% -> 19%`.
     pub summary: String,
+    /// The key whose change this one follows (`tariff_pause:US` for a country pause that
+    /// followed the general one; the rate key for a threat realised), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// The old value the article itself stated ("from 145% to 30%"), beside `previous`, which
+    /// is what factwatch held: when they differ, a step was missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_previous: Option<f64>,
+    /// For `fact.conflict`: the other source's value and quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Observation>,
 }
 
 /// A pattern over fact keys: `*` matches any run of characters, everything else literally,

@@ -237,7 +237,7 @@ impl WebhookMetrics {
 pub struct Metrics {
     articles: [AtomicU64; 3],
     claims: AtomicU64,
-    changes: [AtomicU64; 4],
+    changes: [AtomicU64; 5],
     baseline: AtomicU64,
     rescans: AtomicU64,
     webhooks: Mutex<BTreeMap<String, Arc<WebhookMetrics>>>,
@@ -251,6 +251,7 @@ fn event_index(t: EventType) -> usize {
         EventType::Changed => 1,
         EventType::DeadlineChanged => 2,
         EventType::Expired => 3,
+        EventType::Conflict => 4,
     }
 }
 

@@ -81,6 +81,29 @@ fn only_ingest_reads_the_watched_folder() {
 }
 
 #[test]
+fn only_pipeline_decides_what_becomes_of_a_file() {
+    // The store calls that carry the freshness, duplicate and deletion rules: the daemon and
+    // the CLI reach them only through `pipeline`, so a replay and the daemon cannot drift
+    // apart again (issue 13).
+    for call in [
+        ".file_state(",
+        ".path_with_hash(",
+        ".record_duplicate(",
+        ".record_unchanged(",
+        ".record_deleted(",
+        ".live_paths_under(",
+        ".record_article(",
+        "file_meta(",
+    ] {
+        assert_eq!(
+            offenders(call, &["store", "pipeline", "ingest"]),
+            Vec::<String>::new(),
+            "{call}"
+        );
+    }
+}
+
+#[test]
 fn extract_and_reconcile_are_pure() {
     for module in ["extract", "reconcile"] {
         for path in sources(&src().join(module)) {

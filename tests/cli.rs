@@ -1,14 +1,24 @@
 //! The command line as users call it: `scan --json` meets the claim contract and the gold
-//! facts of the seed articles (as text, wrapped in HTML and in JSON), `check-config` names
-//! bad settings, and the verbs that read state refuse to invent a database.
+//! facts of the articles (as written, wrapped in HTML and in JSON), `check-config` names bad
+//! settings, and the verbs that read state refuse to invent a database.
+//!
+//! Two gold files: the project's own, `tests/fixtures/gold.jsonl`, for `seeds/` and the
+//! extraction fixtures, written as a careful reader reads those articles (the facts they
+//! state, not what the extractor happens to find), so these tests always run; and the
+//! shared one beside the checkout (`../shared/gold`), scored by the shared `eval-claims`,
+//! whose tests say "skipped" when it is absent, and fail then under CI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::daemon::{Workspace, binary};
+use serde_json::Value;
 
-/// The shared seed articles and gold facts, when this checkout sits beside them.
-fn shared() -> Option<PathBuf> {
+use crate::support::daemon::{Workspace, binary};
+use crate::support::{gold, skip};
+
+/// The shared seed articles and gold facts, when this checkout sits beside them (CI has
+/// them there; elsewhere the test says it skipped).
+fn shared(test: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     if dir.join("seeds").is_dir()
         && dir.join("gold/seeds.jsonl").is_file()
@@ -16,24 +26,38 @@ fn shared() -> Option<PathBuf> {
     {
         Some(dir)
     } else {
-        eprintln!("skipped: ../shared/seeds, gold and tools are not beside this checkout");
+        skip(test, "../shared/seeds, gold and tools are not beside this checkout");
         None
     }
 }
 
-fn seed_files(shared: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(shared.join("seeds"))
-        .expect("seeds")
+/// The article files directly in `dir` with one of `extensions`, sorted.
+fn articles_in(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .filter(|p| p.extension().and_then(|x| x.to_str()).is_some_and(|x| extensions.contains(&x)))
         .collect();
     files.sort();
     files
 }
 
-/// `scan --json FILES | eval-claims GOLD`: returns (exit ok, the scorer's output).
-fn score(files: &[PathBuf], gold: &Path, eval: &Path) -> (bool, String) {
+/// The project's own articles: `seeds/` and the extraction fixtures, all of them in the
+/// gold file `tests/fixtures/gold.jsonl`.
+fn own_articles() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = articles_in(&root.join("seeds"), &["txt", "md", "html", "json"]);
+    files.extend(articles_in(&root.join("tests/fixtures/extract"), &["txt"]));
+    files
+}
+
+fn own_gold() -> Vec<Value> {
+    gold::lines(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gold.jsonl"))
+}
+
+/// `scan --json FILES` with the built-in defaults: its output.
+fn scan_json(files: &[PathBuf]) -> Vec<u8> {
     let scan = Command::new(binary())
         .arg("scan")
         .arg("--json")
@@ -42,9 +66,21 @@ fn score(files: &[PathBuf], gold: &Path, eval: &Path) -> (bool, String) {
         .output()
         .expect("scan");
     assert!(scan.status.success(), "scan failed: {}", String::from_utf8_lossy(&scan.stderr));
+    scan.stdout
+}
+
+fn claims(files: &[PathBuf]) -> Vec<Value> {
+    String::from_utf8_lossy(&scan_json(files))
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a claim per line"))
+        .collect()
+}
+
+/// `scan --json FILES | eval-claims GOLD`: returns (exit ok, the scorer's output).
+fn score(files: &[PathBuf], gold: &Path, eval: &Path) -> (bool, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let claims = dir.path().join("claims.jsonl");
-    std::fs::write(&claims, &scan.stdout).expect("claims");
+    std::fs::write(&claims, scan_json(files)).expect("claims");
     let out = Command::new("python3")
         .arg(eval)
         .arg(gold)
@@ -56,11 +92,112 @@ fn score(files: &[PathBuf], gold: &Path, eval: &Path) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// Copies of text articles in `dir`, wrapped as `ext` (html: paragraphs in an `<article>`
+/// between navigation and a footer; json: a `body`), with their old and new names.
+fn wrapped(files: &[PathBuf], dir: &Path, ext: &str) -> Vec<(PathBuf, String, String)> {
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("article");
+            let name = f.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+            let stem = f.file_stem().and_then(|n| n.to_str()).expect("stem");
+            let wrapped_name = format!("{stem}.{ext}");
+            let body = match ext {
+                "html" => {
+                    let paras: String = text.lines().map(|l| format!("<p>{}</p>\n", l.replace('&', "&amp;").replace('<', "&lt;"))).collect();
+                    format!("<!doctype html><html><head><title>seed</title></head><body><nav><a href=\"/\">Home</a></nav><article>{paras}</article><footer>© 2025</footer></body></html>")
+                }
+                _ => serde_json::json!({"title": "", "body": text, "url": "https://example.org/seed"}).to_string(),
+            };
+            let path = dir.join(&wrapped_name);
+            std::fs::write(&path, body).expect("write wrapped");
+            (path, name, wrapped_name)
+        })
+        .collect()
+}
+
+/// Facts of the project's own articles that the extractor does not find yet: each a gap to
+/// close, not an accepted answer. The gold test fails when one of them is found (take it
+/// off this list) as when anything else is missed.
+const KNOWN_MISSES: &[&str] = &[
+    // "The two countries are not small partners: in 2021, bilateral trade reached $5
+    // billion": the cascade extractor of 0e00cbb does not tie "bilateral trade" to the two
+    // countries of the story.
+    "missed: 2025-04-07-us-pakistan-talks.md trade_volume:PK:US@2021 = 5000000000 USD",
+];
+
+#[test]
+fn scan_finds_every_fact_of_the_projects_own_articles_with_no_false_positive() {
+    use std::io::Write as _;
+    let score = gold::score(&own_gold(), &claims(&own_articles()));
+    let (known, unexpected): (Vec<&String>, Vec<&String>) =
+        score.problems.iter().partition(|p| KNOWN_MISSES.contains(&p.as_str()));
+    assert!(unexpected.is_empty(), "{unexpected:#?}\n{}", score.summary);
+    let fixed: Vec<&&str> =
+        KNOWN_MISSES.iter().filter(|k| !known.iter().any(|p| p == *k)).collect();
+    assert!(fixed.is_empty(), "found now, so no longer a known miss: {fixed:?}");
+    for gap in &known {
+        let _ = writeln!(std::io::stderr(), "known gap in the project's own gold: {gap}");
+    }
+}
+
+#[test]
+fn the_projects_own_text_articles_score_the_same_wrapped_in_html_and_json() {
+    let texts: Vec<PathBuf> =
+        own_articles().into_iter().filter(|p| p.extension().is_some_and(|x| x == "txt")).collect();
+    assert_eq!(texts.len(), 5, "the brief in seeds/ and the four fixtures");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for ext in ["html", "json"] {
+        let copies = wrapped(&texts, dir.path(), ext);
+        let gold: Vec<Value> = own_gold()
+            .into_iter()
+            .filter_map(|mut g| {
+                let (_, _, new) = copies.iter().find(|(_, old, _)| g["file"] == old.as_str())?;
+                g["file"] = Value::from(new.as_str());
+                Some(g)
+            })
+            .collect();
+        let files: Vec<PathBuf> = copies.into_iter().map(|(p, ..)| p).collect();
+        let score = gold::score(&gold, &claims(&files));
+        assert!(
+            score.is_perfect(),
+            "wrapped in {ext}: {}\n{}",
+            score.problems.join("\n"),
+            score.summary
+        );
+    }
+}
+
+#[test]
+fn the_gold_scorer_counts_misses_and_false_positives() {
+    let gold = own_gold();
+    let mut claims = claims(&own_articles()[..1]);
+    // A required fact dropped, and a figure read wrong.
+    let dropped = claims.remove(0);
+    claims[0]["value"] = Value::from(99.0);
+    let score = gold::score(&gold, &claims);
+    assert!(!score.is_perfect());
+    let missed: Vec<&String> =
+        score.problems.iter().filter(|p| p.starts_with("missed: ")).collect();
+    assert!(
+        missed.iter().any(|p| p.contains(dropped["key"].as_str().expect("key"))),
+        "{:?}",
+        score.problems
+    );
+    assert!(
+        score.problems.iter().any(|p| p.starts_with("false positive: ") && p.contains("99")),
+        "{:?}",
+        score.problems
+    );
+}
+
 #[test]
 fn scan_finds_every_required_seed_fact_with_no_false_positive() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = shared("scan_finds_every_required_seed_fact_with_no_false_positive") else {
+        return;
+    };
     let (ok, report) = score(
-        &seed_files(&shared),
+        &articles_in(&shared.join("seeds"), &["txt"]),
         &shared.join("gold/seeds.jsonl"),
         &shared.join("tools/eval-claims"),
     );
@@ -70,30 +207,20 @@ fn scan_finds_every_required_seed_fact_with_no_false_positive() {
 
 #[test]
 fn scan_scores_the_same_on_seeds_wrapped_in_html_and_json() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = shared("scan_scores_the_same_on_seeds_wrapped_in_html_and_json") else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let gold = std::fs::read_to_string(shared.join("gold/seeds.jsonl")).expect("gold");
     for ext in ["html", "json"] {
-        let mut files = Vec::new();
+        let copies = wrapped(&articles_in(&shared.join("seeds"), &["txt"]), dir.path(), ext);
         let mut renamed_gold = gold.clone();
-        for f in seed_files(&shared) {
-            let text = std::fs::read_to_string(&f).expect("seed");
-            let name = f.file_name().and_then(|n| n.to_str()).expect("name");
-            let wrapped_name = name.replace(".txt", &format!(".{ext}"));
-            let wrapped = match ext {
-                "html" => {
-                    let paras: String = text.lines().map(|l| format!("<p>{}</p>\n", l.replace('&', "&amp;").replace('<', "&lt;"))).collect();
-                    format!("<!doctype html><html><head><title>seed</title></head><body><nav><a href=\"/\">Home</a></nav><article>{paras}</article><footer>© 2025</footer></body></html>")
-                }
-                _ => serde_json::json!({"title": "", "body": text, "url": "https://example.org/seed"}).to_string(),
-            };
-            let path = dir.path().join(&wrapped_name);
-            std::fs::write(&path, wrapped).expect("write wrapped");
-            files.push(path);
-            renamed_gold = renamed_gold.replace(name, &wrapped_name);
+        for (_, old, new) in &copies {
+            renamed_gold = renamed_gold.replace(old.as_str(), new);
         }
         let gold_path = dir.path().join(format!("gold-{ext}.jsonl"));
         std::fs::write(&gold_path, renamed_gold).expect("gold");
+        let files: Vec<PathBuf> = copies.into_iter().map(|(p, ..)| p).collect();
         let (ok, report) = score(&files, &gold_path, &shared.join("tools/eval-claims"));
         assert!(ok, "seeds wrapped in {ext}: {report}");
         eprintln!("seeds as {ext}: {}", report.trim());

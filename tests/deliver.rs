@@ -75,8 +75,12 @@ impl Harness {
                     source: "news/a.md".into(),
                     quote: "The tariff is now set.".into(),
                     qualifier: None,
+                    stated_previous: None,
                 },
                 summary: format!("US tariff on PK: {n}% -> {}%", n + 1),
+                cause: None,
+                stated_previous: None,
+                conflict: None,
             },
         }
     }

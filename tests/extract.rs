@@ -733,6 +733,62 @@ fn pauses_and_their_deadlines_in_many_wordings() {
 }
 
 #[test]
+fn a_pause_for_several_named_parties_is_one_pause_each() {
+    table(&[
+        (
+            "Washington paused the tariffs on goods from Pakistan and Vietnam until July 9.",
+            d0(),
+            &[
+                "tariff_pause:US:PK = active until 2025-07-09",
+                "tariff_pause:US:VN = active until 2025-07-09",
+            ],
+        ),
+        (
+            "Higher tariffs on Kenyan, Ghanaian and Peruvian goods are on hold until August 1.",
+            d7(),
+            &[
+                "tariff_pause:US:KE = active until 2025-08-01",
+                "tariff_pause:US:GH = active until 2025-08-01",
+                "tariff_pause:US:PE = active until 2025-08-01",
+            ],
+        ),
+        (
+            "Trump paused the new tariffs. The suspension, which runs until July 9, applies to Chile and Peru.",
+            d0(),
+            &[
+                "tariff_pause:US = active",
+                "tariff_pause:US:CL = active until 2025-07-09",
+                "tariff_pause:US:PE = active until 2025-07-09",
+            ],
+        ),
+        (
+            "The tariff pause covers Mexico and Canada until March 4, officials said.",
+            stated(date(2025, 2, 3)),
+            &[
+                "tariff_pause:US:MX = active until 2025-03-04",
+                "tariff_pause:US:CA = active until 2025-03-04",
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn a_party_left_out_of_a_pause_has_no_pause() {
+    table(&[
+        (
+            "Trump suspended the higher tariffs on most countries until July 9. China was left out of the reprieve.",
+            d0(),
+            &["tariff_pause:US = active until 2025-07-09"],
+        ),
+        (
+            "The EU paused its counter-tariffs for 90 days. Norway is excluded from the pause, officials said.",
+            d0(),
+            &["tariff_pause:EU = active until 2025-07-09"],
+        ),
+    ]);
+}
+
+#[test]
 fn ended_and_expired_pauses() {
     table(&[
         (
@@ -1269,4 +1325,46 @@ mod properties {
             assert_valid(&a, &extractor().extract(&a).claims);
         }
     }
+}
+
+#[test]
+fn the_old_rate_an_article_names_is_kept_beside_the_new_one() {
+    let cases: &[(&str, f64, f64)] = &[
+        (
+            "The United States cut its tariff on Chinese goods to 30% from 145% on Monday.",
+            30.0,
+            145.0,
+        ),
+        ("Washington lowered the tariff on Pakistani goods to 19pc from 29pc.", 19.0, 29.0),
+        ("The US raised its tariff on Indian goods to 50 percent, up from 25 percent.", 50.0, 25.0),
+        ("The US tariff on Swiss goods was cut from 39% to 15% under the deal.", 15.0, 39.0),
+    ];
+    for (text, now, before) in cases {
+        let x = extractor().extract(&article(text, d7()));
+        let rates: Vec<(Option<f64>, Option<f64>)> = x
+            .claims
+            .iter()
+            .filter(|c| c.metric == "tariff_rate")
+            .map(|c| (c.value, c.stated_previous))
+            .collect();
+        assert_eq!(rates, [(Some(*now), Some(*before))], "{text}");
+    }
+    let plain = extractor().extract(&article("Peru faces a 10% US tariff.", d7()));
+    assert!(plain.claims.iter().all(|c| c.stated_previous.is_none()));
+}
+
+#[test]
+fn a_rate_that_held_until_lately_is_not_the_rate_now() {
+    table(&[
+        (
+            "Ports expect a rush of orders for Chinese goods, which until this week faced a 145% tariff.",
+            stated(date(2025, 5, 14)),
+            &[],
+        ),
+        (
+            "Until recently, Brazilian beef paid a 76% US tariff; the rate is now 40%.",
+            d7(),
+            &["tariff_rate:US:BR = 40"],
+        ),
+    ]);
 }

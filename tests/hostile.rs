@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::daemon::{Daemon, Workspace, eventually};
 use crate::support::service::without_read_override;
+use crate::support::skip;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -221,7 +222,10 @@ fn a_file_truncated_to_empty_is_skipped_and_its_facts_stay() {
 #[test]
 fn an_unreadable_file_is_skipped_with_the_os_reason() {
     let Some(wrapper) = without_read_override() else {
-        println!("skipped: running as root without setpriv, so chmod 000 cannot deny a read");
+        skip(
+            "an_unreadable_file_is_skipped_with_the_os_reason",
+            "running as root without setpriv, so chmod 000 cannot deny a read",
+        );
         return;
     };
     let mut c = Case::with_wrapper("", &wrapper);
@@ -238,7 +242,10 @@ fn an_unreadable_file_is_skipped_with_the_os_reason() {
 #[test]
 fn an_unreadable_subfolder_does_not_keep_the_daemon_from_starting() {
     let Some(wrapper) = without_read_override() else {
-        println!("skipped: running as root without setpriv, so chmod 000 cannot deny a read");
+        skip(
+            "an_unreadable_subfolder_does_not_keep_the_daemon_from_starting",
+            "running as root without setpriv, so chmod 000 cannot deny a read",
+        );
         return;
     };
     // `lost+found` on a mounted volume is the everyday case: root-only, in the watched folder.
@@ -438,7 +445,10 @@ fn a_watched_folder_replaced_at_once_is_watched_again() {
 #[test]
 fn a_watched_folder_that_cannot_be_listed_deletes_nothing() {
     let Some(wrapper) = without_read_override() else {
-        println!("skipped: running as root without setpriv, so chmod 000 cannot deny a read");
+        skip(
+            "a_watched_folder_that_cannot_be_listed_deletes_nothing",
+            "running as root without setpriv, so chmod 000 cannot deny a read",
+        );
         return;
     };
     let ws = Workspace::new(None, None, "", "");

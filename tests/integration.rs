@@ -16,6 +16,8 @@ mod cli;
 mod end_to_end;
 // The change rules through replay and the running daemon.
 mod rules;
+// Change semantics across keys and sources: scope, conflicts, flips back, threats, a story.
+mod semantics;
 // Webhook delivery against a real receiver on 127.0.0.1: retries, signatures, dead letter.
 mod deliver;
 // SIGKILL at random moments: no alert lost, duplicates keep their id.
@@ -26,3 +28,5 @@ mod service;
 mod newcomer;
 // A hostile folder: oversize, binary, Latin-1, symlink loops, FIFOs, races, overflow, a vanishing root.
 mod hostile;
+// Replay and the daemon on the same folder: the same events with the same ids.
+mod parity;

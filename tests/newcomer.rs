@@ -242,7 +242,8 @@ fn a_newcomer_session_reads_right_from_run_to_history() {
             days_since("2025-07-31")
         )
     );
-    assert!(lines[1].starts_with("2025-04-07  new              29% "), "{history}");
+    assert_eq!(lines[1], "  sources: seeds/2025-07-31-deal.md", "{history}");
+    assert!(lines[2].starts_with("2025-04-07  new              29% "), "{history}");
     let last = lines.last().expect("rows");
     assert!(
         last.starts_with("2025-07-31  changed          19% ")

@@ -14,7 +14,7 @@ use jiff::civil::Date;
 
 use crate::model::Fact;
 use crate::reconcile::{days_since_confirmed, is_unconfirmed, lapse_instant, show};
-use crate::store::{HistoryEntry, Store};
+use crate::store::Store;
 
 /// Arguments of `facts`.
 #[derive(Debug, clap::Args)]
@@ -61,30 +61,13 @@ struct Support {
     unconfirmed: bool,
 }
 
-/// How a fact is supported, from what the store has today: the fact's `confirmed` date and
-/// the articles of the history rows since its value last changed. An article counts once
-/// however often it was saved, moved or copied: a row with the path, or the date and quote,
-/// of one already counted is the same article. When facts carry their own source list, only
-/// this function changes.
-fn support(fact: &Fact, history: &[HistoryEntry], today: Date, unconfirmed_after: u32) -> Support {
-    let mut sources: Vec<&crate::model::Observation> = Vec::new();
-    for row in history {
-        let o = &row.observation;
-        let known = |s: &&crate::model::Observation| {
-            s.source == o.source || (s.as_of == o.as_of && s.quote == o.quote)
-        };
-        match row.change.as_str() {
-            "new" | "changed" | "deadline_changed" => sources = vec![o],
-            "restated" if !sources.iter().any(known) => sources.push(o),
-            // The clock, not an article, set the value.
-            "expired" => sources.clear(),
-            _ => {}
-        }
-    }
+/// How a fact is supported: the fact's `confirmed` date and the sources that stated its
+/// current value, which reconcile keeps on the fact.
+fn support(fact: &Fact, today: Date, unconfirmed_after: u32) -> Support {
     Support {
         last_stated: fact.confirmed,
         age_days: days_since_confirmed(fact, today),
-        sources: sources.len(),
+        sources: fact.sources.len(),
         unconfirmed: is_unconfirmed(fact, today, unconfirmed_after),
     }
 }
@@ -117,7 +100,8 @@ fn fact_json(f: &Fact, s: &Support) -> serde_json::Value {
         "qualifier": f.current.qualifier, "status": f.current.status, "until": f.current.until,
         "as_of": f.current.as_of, "confirmed": f.confirmed, "source": f.current.source,
         "quote": f.current.quote, "last_stated": s.last_stated, "age_days": s.age_days,
-        "sources": s.sources, "unconfirmed": s.unconfirmed,
+        "sources": s.sources, "source_list": f.sources, "unconfirmed": s.unconfirmed,
+        "conflict": f.conflict,
     })
 }
 
@@ -139,7 +123,7 @@ pub(super) fn run_facts(
     let after = config.facts.unconfirmed_after_days;
     let mut shown = 0;
     for f in facts.iter().filter(|f| pattern.as_ref().is_none_or(|p| p.matches(&f.key))) {
-        let s = support(f, &store.history(&f.key)?, today, after);
+        let s = support(f, today, after);
         if args.json {
             out.line(&fact_json(f, &s).to_string())?;
             shown += 1;
@@ -155,6 +139,9 @@ pub(super) fn run_facts(
         }
         if s.unconfirmed {
             value.push_str(" (unconfirmed)");
+        }
+        if let Some(c) = &f.conflict {
+            value.push_str(&format!(" (conflict: {} from {})", show(c), c.source));
         }
         out.line(&format!(
             "{:<34} {:<44} {:<44} {}",
@@ -209,7 +196,7 @@ pub(super) fn run_history(
     if !args.json
         && let Some(fact) = store.facts_for([args.key.as_str()])?.get(&args.key)
     {
-        let s = support(fact, &rows, today(&config), config.facts.unconfirmed_after_days);
+        let s = support(fact, today(&config), config.facts.unconfirmed_after_days);
         let unconfirmed = if s.unconfirmed { " (unconfirmed)" } else { "" };
         out.line(&format!(
             "{}: {}{unconfirmed}, last stated {}",
@@ -217,6 +204,17 @@ pub(super) fn run_history(
             show(&fact.current),
             support_text(&s)
         ))?;
+        if !fact.sources.is_empty() {
+            out.line(&format!("  sources: {}", fact.sources.join(", ")))?;
+        }
+        if let Some(c) = &fact.conflict {
+            out.line(&format!(
+                "  conflict open: {} says {} (\"{}\")",
+                c.source,
+                show(c),
+                super::clip(&c.quote, 80)
+            ))?;
+        }
     }
     for r in &rows {
         if args.json {
@@ -225,6 +223,7 @@ pub(super) fn run_history(
                 obj.insert("key".into(), args.key.clone().into());
                 obj.insert("change".into(), r.change.clone().into());
                 obj.insert("recorded_at".into(), r.recorded_at.clone().into());
+                obj.insert("why".into(), r.why.clone().into());
             }
             out.line(&v.to_string())?;
         } else {
@@ -237,6 +236,9 @@ pub(super) fn run_history(
                 o.source,
                 super::clip(&o.quote, 80)
             ))?;
+            if let Some(why) = &r.why {
+                out.line(&format!("            {:<16} ({why})", ""))?;
+            }
         }
     }
     out.flush()?;

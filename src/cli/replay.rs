@@ -3,8 +3,9 @@
 //! the next (and on to `--until`), printing every alert that would have been posted.
 //!
 //! Nothing is delivered and no database file is touched. The same pipeline as the daemon
-//! runs underneath, so a replay is how a user tries a pack or a config on a backlog, and how
-//! the change rules are tested end to end.
+//! runs underneath (`Pipeline::prepare`, `pipeline::article_order` and `Pipeline::commit`,
+//! as in the daemon's catch-up), so a replay is how a user tries a pack or a config on a
+//! backlog, and how the change rules are tested end to end.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use jiff::civil::Date;
 
 use crate::ingest;
 use crate::model::AlertEvent;
-use crate::pipeline::{FileOutcome, Pipeline, load_extractor};
+use crate::pipeline::{self, AlertPolicy, FileOutcome, Pipeline, Prepared, load_extractor};
 use crate::store::Store;
 
 /// Arguments of `replay`.
@@ -41,22 +42,25 @@ pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<E
     for p in problems {
         eprintln!("factwatch: {}: {}", p.path.display(), p.error);
     }
-    // Load every article first: the order is by article date, which needs the content.
-    let mut articles = Vec::new();
-    for f in found {
+    // Every file is read and extracted first: the order is by article date, which needs
+    // the content. What is kept is the claims, not the text, and beyond the daemon's limit
+    // only the date, as in the daemon's catch-up.
+    let mut files = Vec::new();
+    for (i, f) in found.into_iter().enumerate() {
         let source = f.path.display().to_string();
-        let loaded =
-            ingest::read::read_file(&f.path, config.ingest.max_file_size).and_then(|raw| {
-                ingest::load(&source, &f.path, &raw, pipeline.tz()).map(|l| (l, raw.meta))
-            });
-        match loaded {
-            Ok(a) => articles.push(a),
-            Err(e) => eprintln!("factwatch: {source}: skipped: {e}"),
+        let prepared = if i < pipeline::HELD_ARTICLES {
+            pipeline.prepare(&f.path, &source, None)
+        } else {
+            pipeline.date_only(&f.path, &source, None)
+        };
+        match prepared {
+            Prepared::Unreadable { source, error } => {
+                eprintln!("factwatch: {source}: skipped: {error}");
+            }
+            prepared => files.push(prepared),
         }
     }
-    articles.sort_by(|(a, _), (b, _)| {
-        (a.article.date.date, &a.article.source).cmp(&(b.article.date.date, &b.article.source))
-    });
+    pipeline::article_order(&mut files);
 
     let mut store = Store::open_in_memory()?;
     let mut out = super::Output::new();
@@ -77,22 +81,25 @@ pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<E
         Ok(())
     };
     let start_of = |d: Date| d.to_zoned(pipeline.tz().clone()).map(|z| z.timestamp());
-    for (loaded, meta) in &articles {
-        let now = start_of(loaded.article.date.date)?;
+    for file in files {
+        // A fresh state has no known content, so every file is an article (or dated).
+        let Some(date) = file.date() else { continue };
+        let now = start_of(date)?;
         print(advance(&pipeline, &mut store, now)?, &mut out)?;
-        for note in &loaded.notes {
-            eprintln!("factwatch: {}: {note}", loaded.article.source);
-        }
-        if let Some(of) =
-            store.path_with_hash(&loaded.article.content_hash, &loaded.article.source)?
-        {
-            eprintln!("factwatch: {}: same content as {of}; counted once", loaded.article.source);
-            continue;
-        }
-        if let FileOutcome::Recorded { events, .. } =
-            pipeline.record(&mut store, loaded, *meta, now, true)?
-        {
-            print(events, &mut out)?;
+        let source = file.source().to_string();
+        match pipeline.commit(&mut store, file, now, AlertPolicy::All) {
+            Ok(FileOutcome::Recorded { events, notes, .. }) => {
+                for note in &notes {
+                    eprintln!("factwatch: {source}: {note}");
+                }
+                print(events, &mut out)?;
+            }
+            Ok(FileOutcome::Duplicate { of }) => {
+                eprintln!("factwatch: {source}: same content as {of}; counted once");
+            }
+            Ok(FileOutcome::Unchanged) => {}
+            Err(pipeline::Error::Read(e)) => eprintln!("factwatch: {source}: skipped: {e}"),
+            Err(pipeline::Error::Store(e)) => return Err(e.into()),
         }
     }
     if let Some(until) = args.until {

@@ -7,9 +7,10 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use crate::ingest;
-use crate::pipeline::load_extractor;
+use crate::ingest::{self, Reading};
+use crate::pipeline::{Pipeline, Prepared, load_extractor};
 use crate::telemetry::Progress;
 
 /// Arguments of `scan`.
@@ -29,7 +30,7 @@ pub(super) struct Args {
 
 pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_arg)?;
-    let extractor = load_extractor(&config)?;
+    let pipeline = Pipeline::new(&config, Arc::new(load_extractor(&config)?));
     let mut out = super::Output::new();
     let mut failed = 0usize;
     let mut files = Vec::new();
@@ -55,33 +56,45 @@ pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<E
     for file in files {
         progress.inc();
         let source = file.display().to_string();
-        let loaded = ingest::read::read_file(&file, config.ingest.max_file_size)
-            .and_then(|raw| ingest::load(&source, &file, &raw, &config.tz));
-        let loaded = match loaded {
-            Ok(l) => l,
-            Err(e) => {
-                progress.note(&format!("factwatch: {source}: skipped: {e}"));
-                failed += 1;
-                continue;
-            }
-        };
-        for note in &loaded.notes {
-            progress.note(&format!("factwatch: {source}: {note}"));
-        }
         if args.explain {
-            let (extraction, explanation) = extractor.explain(&loaded.article);
+            // Explaining needs the text: the file is read as the daemon reads it, and
+            // explained instead of extracted.
+            let loaded = match pipeline.reader.read(&file, &source, None) {
+                Ok(Reading::Article(loaded)) => loaded,
+                Ok(Reading::Known { .. }) => continue,
+                Err(e) => {
+                    progress.note(&format!("factwatch: {source}: skipped: {e}"));
+                    failed += 1;
+                    continue;
+                }
+            };
+            for note in &loaded.notes {
+                progress.note(&format!("factwatch: {source}: {note}"));
+            }
+            let (extraction, explanation) = pipeline.extractor.explain(&loaded.article);
             print_explanation(&mut out, &source, &extraction, &explanation, args.json)?;
             continue;
         }
-        let extraction = extractor.extract(&loaded.article);
-        for w in &extraction.warnings {
-            progress.note(&format!("factwatch: {source}: {w}"));
+        // The daemon's read and extract steps, without the store.
+        let article = match pipeline.prepare(&file, &source, None) {
+            Prepared::Article(a) => a,
+            Prepared::Unreadable { error, .. } => {
+                progress.note(&format!("factwatch: {source}: skipped: {error}"));
+                failed += 1;
+                continue;
+            }
+            // Only content matching a known hash is left unparsed, none is known here, and
+            // only `date_only` leaves claims out.
+            Prepared::Known { .. } | Prepared::Dated { .. } => continue,
+        };
+        for note in &article.notes {
+            progress.note(&format!("factwatch: {source}: {note}"));
         }
         if !args.json {
-            let d = &loaded.article.date;
+            let d = &article.date;
             out.line(&format!("{source}  (dated {} from {})", d.date, d.origin.as_str()))?;
         }
-        for claim in &extraction.claims {
+        for claim in &article.claims {
             if args.json {
                 out.line(&serde_json::to_string(claim)?)?;
             } else {

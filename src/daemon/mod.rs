@@ -2,22 +2,24 @@
 //!
 //! One loop owns the pipeline and takes, in turn: file events from the watcher, the next
 //! deadline from the clock, periodic rescans, SIGHUP reloads and watchdog ticks. Articles are
-//! processed one at a time on a blocking thread, so a shutdown request is honoured between
-//! articles and never leaves one half-recorded (each is one transaction anyway). Delivery
-//! workers, the health endpoint and the optional inbox run beside it and stop with it.
+//! committed one at a time on a blocking thread (a scan reads and extracts its files on
+//! reader threads first), so a shutdown request is honoured between articles and never
+//! leaves one half-recorded (each is one transaction anyway). Delivery workers, the health
+//! endpoint and the optional inbox run beside it and stop with it.
 //!
-//! The daemon holds no extraction, rule or SQL logic: it calls `pipeline`, `ingest` and
-//! `deliver` and reports what happened in logs and metrics.
+//! The daemon holds no extraction, rule or SQL logic, and no rule about files (freshness,
+//! duplicates, moves, deletions, order): it calls `pipeline`, `ingest` and `deliver` and
+//! reports what happened in logs and metrics.
 
 mod health;
 mod systemd;
 
 pub use health::{ArticleCounts, FactCounts, LastAlert, LastProblem, StatusReport, WebhookStatus};
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -30,7 +32,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::deliver::Deliveries;
 use crate::ingest::{self, ReadError, watch};
-use crate::pipeline::{self, AlertPolicy, FileOutcome, Freshness, Pipeline, load_extractor};
+use crate::pipeline::{
+    self, AlertPolicy, Check, FileOutcome, Freshness, Pipeline, Prepared, load_extractor,
+};
 use crate::store::Store;
 use crate::telemetry::{ArticleOutcome, Metrics, Progress};
 
@@ -76,7 +80,7 @@ struct Daemon {
     metrics: Arc<Metrics>,
     deliveries: Deliveries,
     next_deadline: Option<Timestamp>,
-    watchdog: systemd::Watchdog,
+    watchdog: Arc<systemd::Watchdog>,
 }
 
 /// Runs the daemon until `shutdown` completes: catch up on the folder, then watch it.
@@ -149,7 +153,7 @@ pub async fn run(
         metrics,
         deliveries,
         next_deadline: None,
-        watchdog: systemd::Watchdog::from_env(),
+        watchdog: Arc::new(systemd::Watchdog::from_env()),
     };
     tokio::pin!(shutdown);
     // The work is cancelled at its next await point when shutdown comes. That is safe at
@@ -322,7 +326,7 @@ impl Daemon {
     async fn on_event(&mut self, ev: watch::FsEvent, watcher: &mut Option<watch::Watcher>) {
         match ev {
             watch::FsEvent::Changed { path, first_seen } => {
-                self.process(path, Freshness::Read, AlertPolicy::All, Some(first_seen)).await;
+                self.process(path, first_seen).await;
             }
             watch::FsEvent::Removed(path) => self.removed(&path).await,
             watch::FsEvent::DirAppeared(dir) => {
@@ -340,25 +344,40 @@ impl Daemon {
         }
     }
 
-    /// Processes one file and reports the outcome. A file from a watcher event (with
-    /// `first_seen`) is logged at info; a scan's files at debug, the scan summing them up in
-    /// one line, so a big catch-up neither floods the log nor tears the progress bar.
-    async fn process(
-        &mut self,
-        path: PathBuf,
-        freshness: Freshness,
-        policy: AlertPolicy,
-        first_seen: Option<Instant>,
-    ) -> Tally {
-        let in_scan = first_seen.is_none();
-        let mut tally = Tally::default();
+    /// Processes one file the watcher reported and reports the outcome.
+    async fn process(&mut self, path: PathBuf, first_seen: Instant) {
         let source = path.display().to_string();
         let pipeline = self.pipeline.clone();
         let now = self.clock.now();
         let shown = source.clone();
         let result = self
-            .with_store(move |s| pipeline.process_file(s, &path, &shown, freshness, now, policy))
+            .with_store(move |s| {
+                pipeline.process_file(s, &path, &shown, Freshness::Read, now, AlertPolicy::All)
+            })
             .await;
+        self.report(&source, result, Some(first_seen)).await;
+    }
+
+    /// Commits one prepared file of a scan and reports the outcome.
+    async fn commit(&mut self, prepared: Prepared, policy: AlertPolicy) -> Tally {
+        let source = prepared.source().to_string();
+        let pipeline = self.pipeline.clone();
+        let now = self.clock.now();
+        let result = self.with_store(move |s| pipeline.commit(s, prepared, now, policy)).await;
+        self.report(&source, result, None).await
+    }
+
+    /// Logs and counts what became of one file. A file from a watcher event (with
+    /// `first_seen`) is logged at info; a scan's files at debug, the scan summing them up in
+    /// one line, so a big catch-up neither floods the log nor tears the progress bar.
+    async fn report(
+        &mut self,
+        source: &str,
+        result: anyhow::Result<Result<FileOutcome, pipeline::Error>>,
+        first_seen: Option<Instant>,
+    ) -> Tally {
+        let in_scan = first_seen.is_none();
+        let mut tally = Tally::default();
         let outcome = match result {
             Ok(r) => r,
             Err(e) => {
@@ -425,29 +444,20 @@ impl Daemon {
 
     async fn removed(&mut self, path: &Path) {
         let source = path.display().to_string();
+        let pipeline = self.pipeline.clone();
         let now = self.clock.now();
-        let result = self
-            .with_store(move |s| -> crate::store::Result<(Vec<String>, bool)> {
-                if s.record_deleted(&source, now)? {
-                    return Ok((vec![source], true));
-                }
-                let known = s.file_state(&source)?.is_some();
-                // Not a live file: perhaps a folder with articles in it.
-                let under = s.live_paths_under(&source)?;
-                for p in &under {
-                    s.record_deleted(p, now)?;
-                }
-                Ok((under, known))
-            })
-            .await;
+        let result = self.with_store(move |s| pipeline.remove(s, &source, now)).await;
         match result {
-            Ok(Ok((gone, known))) => {
+            Ok(Ok(removal)) => {
                 // An article that came and went between two looks was never read: say so,
                 // or it would vanish without a trace.
-                if gone.is_empty() && !known && ingest::is_candidate(&self.root, path) {
+                if removal.deleted.is_empty()
+                    && !removal.known
+                    && ingest::is_candidate(&self.root, path)
+                {
                     tracing::info!(path = %path.display(), "gone before it could be read");
                 }
-                for p in gone {
+                for p in removal.deleted {
                     tracing::info!(path = %p, "file deleted; its facts stay, the deletion is noted in history");
                 }
             }
@@ -460,9 +470,9 @@ impl Daemon {
         }
     }
 
-    /// Scans `dir`: notes files deleted meanwhile (when `deletions`), then processes every
-    /// new or changed file in article-date order, so alerts come out in the order the news
-    /// happened.
+    /// Scans `dir`: notes files deleted meanwhile (when `deletions`), then commits every
+    /// new or changed file in the pipeline's article order, so alerts come out in the order
+    /// the news happened.
     async fn scan(&mut self, dir: &Path, policy: AlertPolicy, why: &str, deletions: bool) {
         if deletions {
             self.metrics.rescan();
@@ -472,55 +482,51 @@ impl Daemon {
         else {
             return;
         };
-        // A folder that cannot be listed at all (gone, unmounted, no permission) says
-        // nothing about which files were deleted: keep them until it can be read again.
-        let unreadable = problems.iter().any(|p| p.path == dir);
-        for p in problems {
+        for p in &problems {
             tracing::warn!(path = %p.path.display(), error = %p.error, "cannot read folder");
         }
-        if deletions && !unreadable {
-            let present: HashSet<String> =
-                found.iter().map(|f| f.path.display().to_string()).collect();
-            let dir_text = dir.display().to_string();
-            let live = self.with_store(move |s| s.live_paths_under(&dir_text)).await;
-            if let Ok(Ok(live)) = live {
-                for gone in live.into_iter().filter(|p| !present.contains(p)) {
-                    self.removed(Path::new(&gone)).await;
+        let paths: Vec<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
+        if deletions {
+            let dir = dir.to_path_buf();
+            let gone =
+                self.with_store(move |s| pipeline::vanished(s, &dir, &found, &problems)).await;
+            if let Ok(Ok(gone)) = gone {
+                for path in gone {
+                    self.removed(Path::new(&path)).await;
                 }
             }
         }
-        // Which files changed since they were recorded (size and mtime), without reading.
-        let paths: Vec<PathBuf> = found.into_iter().map(|f| f.path).collect();
-        let changed = self
+        // Which files the freshness rule says to read, without reading any.
+        let pipeline = self.pipeline.clone();
+        let to_read = self
             .with_store(move |s| {
                 paths
                     .into_iter()
-                    .filter(|p| {
-                        let known = s.file_state(&p.display().to_string()).ok().flatten();
-                        let meta = ingest::read::file_meta(p).ok();
-                        match (known, meta) {
-                            (Some(k), Some(m)) => {
-                                k.deleted || k.size != m.size || k.mtime_ns != m.mtime_ns
-                            }
-                            _ => true,
+                    .filter_map(|p| {
+                        let source = p.display().to_string();
+                        match pipeline.check(s, &p, &source, Freshness::TrustMtime) {
+                            Ok(Check::Fresh) => None,
+                            Ok(Check::Read { known_hash }) => Some((p, known_hash)),
+                            Err(_) => Some((p, None)),
                         }
                     })
                     .collect::<Vec<_>>()
             })
             .await
             .unwrap_or_default();
-        if changed.is_empty() {
+        if to_read.is_empty() {
             tracing::debug!(path = %dir.display(), why, "nothing new");
             return;
         }
-        tracing::info!(path = %dir.display(), files = changed.len(), why, "reading new and changed files");
+        tracing::info!(path = %dir.display(), files = to_read.len(), why, "reading new and changed files");
         let started = Instant::now();
-        let files = changed.len();
-        let ordered = self.order_by_date(changed).await;
-        let progress = Progress::new(ordered.len() as u64, why);
+        let files = to_read.len();
+        let mut prepared = self.prepare_all(to_read).await;
+        pipeline::article_order(&mut prepared);
+        let progress = Progress::new(prepared.len() as u64, why);
         let mut total = Tally::default();
-        for path in ordered {
-            let t = self.process(path, Freshness::Read, policy, None).await;
+        for file in prepared {
+            let t = self.commit(file, policy).await;
             total.recorded += t.recorded;
             total.skipped += t.skipped;
             total.failed += t.failed;
@@ -545,48 +551,58 @@ impl Daemon {
         }
     }
 
-    /// Reads each file's article date with `max_concurrent_reads` reader threads and returns
-    /// the paths oldest first. Files that cannot be read are kept, at the end, so their error
-    /// is reported once when they are processed.
+    /// Reads and extracts files with `max_concurrent_reads` reader threads
+    /// ([`Pipeline::prepare`]), so each is parsed once and the batch can be put in article
+    /// order before any is committed.
     ///
     /// The readers pull paths from one queue, so at most that many files are open and in
     /// memory at once, and that many threads do it: a task per file would make the blocking
     /// pool start a new thread for almost every file (a finished task frees its slot before
-    /// its thread is idle again), up to 512 of them. When the daemon shuts down the receiver
-    /// goes away and each reader stops after the file in hand.
-    async fn order_by_date(&self, paths: Vec<PathBuf>) -> Vec<PathBuf> {
-        let total = paths.len();
-        let queue: VecDeque<(usize, PathBuf)> = paths.into_iter().enumerate().collect();
+    /// its thread is idle again), up to 512 of them. What is kept per file is its claims,
+    /// not its text, and only for the first [`pipeline::HELD_ARTICLES`]: beyond, a file is
+    /// only dated ([`Pipeline::date_only`]) and read again when its turn comes, so a first
+    /// start on a huge folder holds no more than that. When the daemon shuts down the
+    /// receiver goes away and each reader stops after the file in hand.
+    async fn prepare_all(&self, files: Vec<(PathBuf, Option<String>)>) -> Vec<Prepared> {
+        let total = files.len();
+        let queue: VecDeque<(PathBuf, Option<String>)> = files.into();
         let queue = Arc::new(Mutex::new(queue));
+        let held = Arc::new(AtomicUsize::new(0));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let (cap, tz) = (self.config.ingest.max_file_size, self.config.tz.clone());
         for _ in 0..self.config.ingest.max_concurrent_reads.clamp(1, total.max(1)) {
-            let (queue, tx, tz) = (Arc::clone(&queue), tx.clone(), tz.clone());
+            let (queue, tx, pipeline) = (Arc::clone(&queue), tx.clone(), self.pipeline.clone());
+            let (held, watchdog) = (Arc::clone(&held), Arc::clone(&self.watchdog));
             tokio::task::spawn_blocking(move || {
                 loop {
                     let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop_front();
-                    let Some((i, path)) = next else { return };
-                    let source = path.display().to_string();
-                    let date = ingest::read::read_file(&path, cap)
-                        .and_then(|raw| ingest::load(&source, &path, &raw, &tz))
-                        .map_or(jiff::civil::Date::MAX, |l| l.article.date.date);
-                    if tx.send((date, i, path)).is_err() {
+                    let Some((path, known_hash)) = next else { return };
+                    let (source, known) = (path.display().to_string(), known_hash.as_deref());
+                    let prepared = if held.fetch_add(1, Ordering::Relaxed) < pipeline::HELD_ARTICLES
+                    {
+                        pipeline.prepare(&path, &source, known)
+                    } else {
+                        pipeline.date_only(&path, &source, known)
+                    };
+                    // The readers keep every core busy, so they ping themselves: the loop
+                    // that receives their work may wait for a core longer than the
+                    // watchdog allows.
+                    watchdog.progress();
+                    if tx.send(prepared).is_err() {
                         return;
                     }
                 }
             });
         }
         drop(tx);
-        let progress = Progress::new(total as u64, "dating articles");
-        let mut dated = Vec::with_capacity(total);
-        while let Some(d) = rx.recv().await {
-            dated.push(d);
+        let progress = Progress::new(total as u64, "reading articles");
+        let mut prepared = Vec::with_capacity(total);
+        while let Some(p) = rx.recv().await {
+            prepared.push(p);
             progress.inc();
             self.watchdog.progress();
         }
         progress.finish();
-        dated.sort();
-        dated.into_iter().map(|(_, _, p)| p).collect()
+        prepared
     }
 
     /// Expires the statuses whose deadline passed, queues their alerts, and finds the next

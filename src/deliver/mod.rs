@@ -34,6 +34,7 @@ use crate::store::Outbox;
 use crate::telemetry::Metrics;
 
 pub use inbox::{Inbox, InboxOptions, InboxOutput, serve_inbox};
+pub use retry::Attempt;
 pub use sign::{VerifyError, check_secret, generate_secret, sign};
 
 /// The event type of `factwatch send-test` events.

@@ -12,14 +12,38 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::store::Attempt;
-
 /// The longest `Retry-After` honoured. A receiver asking for more (or a broken header
 /// claiming a year) is capped, so a row is never parked beyond any sane retry window.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How much of a response body is kept in `last_error`.
 const EXCERPT_CHARS: usize = 300;
+
+/// The outcome of one delivery attempt: what the worker reports back to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The receiver answered 2xx.
+    Delivered {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A transient failure; try again at `at`.
+    Retry {
+        /// When to try next.
+        at: Timestamp,
+        /// The HTTP status, if a response came.
+        status: Option<u16>,
+        /// What went wrong, for `factwatch outbox`.
+        error: String,
+    },
+    /// A permanent failure or retries exhausted: the row goes to the dead letter state.
+    Dead {
+        /// The HTTP status, if a response came.
+        status: Option<u16>,
+        /// What went wrong, with an excerpt of the response body.
+        error: String,
+    },
+}
 
 /// What one HTTP exchange produced, before any retry decision.
 #[derive(Debug, Clone, PartialEq, Eq)]

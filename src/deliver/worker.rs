@@ -30,11 +30,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+use super::Attempt;
 use super::body::{self, Alert, ArticleInfo};
 use super::http::Endpoint;
 use super::retry::{self, Exchange};
 use crate::config::BodyFormat;
-use crate::store::{Attempt, Delivery, Outbox};
+use crate::store::{Delivery, Outbox};
 use crate::telemetry::WebhookMetrics;
 
 /// Rows fetched per `due` query beyond those already in flight: bounds memory, and is big

@@ -153,6 +153,26 @@ impl Extractor {
         self.pack.metrics.iter().map(|m| m.name.as_str())
     }
 
+    /// The metrics with a general key, and how many leading roles make it: a metric whose
+    /// trailing roles are optional (`tariff_pause` -> 1: `tariff_pause:US` is the general
+    /// pause, `tariff_pause:US:PK` Pakistan's). Reconcile's scope rule reads it.
+    pub fn scopes(&self) -> std::collections::BTreeMap<String, usize> {
+        self.pack
+            .metrics
+            .iter()
+            .filter(|m| !m.optional_roles.is_empty())
+            .map(|m| (m.name.clone(), m.roles.len()))
+            .collect()
+    }
+
+    /// The rate metric that realises the threat metric of the same subject (`tariff_rate`
+    /// -> `tariff_threat`), when the packs define both.
+    pub fn realisations(&self) -> std::collections::BTreeMap<String, String> {
+        let rate = self.pack.metric(pack::Reading::Rate);
+        let threat = self.pack.metric(pack::Reading::Threat);
+        rate.zip(threat).map(|(r, t)| (r.name.clone(), t.name.clone())).into_iter().collect()
+    }
+
     /// A readable name for a fact, from the metric's `label` template: "US tariff on PK",
     /// "PK-US trade volume 2024". Parts in `[...]` are dropped when a placeholder inside them
     /// has no value. An unknown metric gets `metric subject period`.
@@ -335,7 +355,19 @@ impl Extractor {
         let mut claims = Vec::with_capacity(chosen.len());
         for &i in &chosen {
             let Some(k) = keyed.get(i) else { continue };
-            if let Some(c) = self.claim(article, k, &read) {
+            if let Some(mut c) = self.claim(article, k, &read) {
+                // "US cuts tariff to 19pc" over "cut ... to 19pc from 29pc": the old value
+                // any mention of the same value states is the article's.
+                if c.stated_previous.is_none() {
+                    c.stated_previous = lost
+                        .iter()
+                        .filter(|&(_, &won)| won == i)
+                        .filter_map(|(&j, _)| Some((j, keyed.get(j)?)))
+                        .filter(|(_, o)| o.finding.value == k.finding.value)
+                        .filter_map(|(j, o)| Some((j, o.finding.stated_previous?)))
+                        .min_by_key(|(j, _)| *j)
+                        .map(|(_, p)| p);
+                }
                 claims.push(c);
             }
         }

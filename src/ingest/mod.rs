@@ -4,6 +4,10 @@
 //! decodes them (`read`), strips each format down to article text (`format`) and finds the
 //! article's date (`date`). It hands on an [`Article`] and knows nothing of claims, SQL or
 //! HTTP.
+//!
+//! [`Reader`] is the one way a path becomes an article (read, size cap, binary check, hash,
+//! charset, format, date): the daemon, `replay` and `scan` all go through it, so a file
+//! reads the same whichever of them looks at it.
 
 pub mod date;
 pub mod format;
@@ -17,7 +21,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::model::Article;
-pub use read::{RawFile, ReadError};
+use read::RawFile;
+pub use read::{FileMeta, ReadError};
 
 /// Suffixes of files that are still being written or belong to an editor.
 const PARTIAL_SUFFIXES: &[&str] =
@@ -48,15 +53,56 @@ pub fn is_candidate(root: &Path, path: &Path) -> bool {
 pub struct Loaded {
     /// The article.
     pub article: Article,
+    /// Size and modification time of the file as it was read.
+    pub meta: FileMeta,
     /// Notes for the log.
     pub notes: Vec<String>,
 }
 
+/// What reading a file gave when its content may already be known.
+#[derive(Debug, Clone)]
+pub enum Reading {
+    /// The content hashes to the known hash: it was neither decoded nor parsed.
+    Known {
+        /// Size and modification time of the file as it was read.
+        meta: FileMeta,
+        /// The content hash, the known one.
+        content_hash: String,
+    },
+    /// New content, turned into an article.
+    Article(Loaded),
+}
+
+/// How files are read: the size cap, and the zone in which a modification time becomes a
+/// calendar date.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    /// Files over this many bytes are refused (`ingest.max_file_size`).
+    pub max_file_size: u64,
+    /// The configured time zone.
+    pub tz: TimeZone,
+}
+
+impl Reader {
+    /// Reads `path` and turns it into an article (`source` is the path as users see it),
+    /// unless its content hashes to `known_hash`, the content already recorded for it: a
+    /// re-saved or touched file is not parsed again.
+    pub fn read(
+        &self,
+        path: &Path,
+        source: &str,
+        known_hash: Option<&str>,
+    ) -> Result<Reading, ReadError> {
+        let raw = read::read_file(path, self.max_file_size)?;
+        if known_hash == Some(raw.content_hash.as_str()) {
+            return Ok(Reading::Known { meta: raw.meta, content_hash: raw.content_hash });
+        }
+        load(source, path, &raw, &self.tz).map(Reading::Article)
+    }
+}
+
 /// Turns a file's bytes into an article: decode, strip the format, find the date.
-///
-/// `source` is the path as users see it; `tz` is the zone in which a modification time
-/// becomes a calendar date.
-pub fn load(source: &str, path: &Path, raw: &RawFile, tz: &TimeZone) -> Result<Loaded, ReadError> {
+fn load(source: &str, path: &Path, raw: &RawFile, tz: &TimeZone) -> Result<Loaded, ReadError> {
     let format = format::Format::of(path)
         .ok_or_else(|| ReadError::Format("not an article file (unknown extension)".to_string()))?;
     let declared =
@@ -80,6 +126,7 @@ pub fn load(source: &str, path: &Path, raw: &RawFile, tz: &TimeZone) -> Result<L
             date,
             content_hash: raw.content_hash.clone(),
         },
+        meta: raw.meta,
         notes,
     })
 }
@@ -109,7 +156,7 @@ mod tests {
     fn load_txt_with_dateline_and_md_with_front_matter() {
         let raw = |b: &[u8]| RawFile {
             bytes: b.to_vec(),
-            meta: crate::store::FileMeta { size: b.len() as u64, mtime_ns: 0 },
+            meta: FileMeta { size: b.len() as u64, mtime_ns: 0 },
             content_hash: read::hex_sha256(b),
         };
         let l = load(

@@ -10,7 +10,15 @@ use std::io::Read as _;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
-use crate::store::FileMeta;
+/// A file's identity on disk as ingest sees it: what the freshness rule compares and the
+/// store records with each article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch.
+    pub mtime_ns: i64,
+}
 
 /// Why a file was not read.
 #[derive(Debug, thiserror::Error)]
@@ -51,13 +59,13 @@ impl From<std::io::Error> for ReadError {
 
 /// The bytes of one file with their identity.
 #[derive(Debug, Clone)]
-pub struct RawFile {
+pub(super) struct RawFile {
     /// The content.
-    pub bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
     /// Size and modification time, taken before reading.
-    pub meta: FileMeta,
+    pub(super) meta: FileMeta,
     /// Hex SHA-256 of `bytes`.
-    pub content_hash: String,
+    pub(super) content_hash: String,
 }
 
 /// Size and modification time of a path, following a symlink to its target.
@@ -102,8 +110,9 @@ fn open_regular(path: &Path) -> Result<(std::fs::File, FileMeta), ReadError> {
 }
 
 /// Reads a file, refusing it when it is over `cap` bytes (also when it grows past the cap
-/// while being read) and when it looks binary.
-pub fn read_file(path: &Path, cap: u64) -> Result<RawFile, ReadError> {
+/// while being read) and when it looks binary. Only [`super::Reader`] calls it: a file
+/// becomes an article one way.
+pub(super) fn read_file(path: &Path, cap: u64) -> Result<RawFile, ReadError> {
     // A look at the path first refuses FIFOs, sockets and folders with the plain reason
     // (opening a socket fails with an obscure one) and big files without opening them.
     let seen = file_meta(path)?;

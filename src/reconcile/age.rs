@@ -49,10 +49,13 @@ mod tests {
                 source: "a.md".into(),
                 quote: "q".into(),
                 qualifier: None,
+                stated_previous: None,
             },
             previous: None,
             confirmed,
             revision: 0,
+            sources: vec![],
+            conflict: None,
         }
     }
 

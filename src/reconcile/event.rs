@@ -13,7 +13,12 @@ use crate::model::{AlertData, AlertEvent, Change, Fact, Observation, Qualifier, 
 pub fn alert_event(change: &Change, now: Timestamp, describe: &str) -> Option<AlertEvent> {
     let event_type = change.event_type()?;
     let fact = change.fact()?;
-    let id_input = format!(
+    let conflict = match change {
+        Change::Conflict { fact, .. } => fact.conflict.clone(),
+        _ => None,
+    };
+    let cause = change.cause().map(str::to_string);
+    let mut id_input = format!(
         "{}|{}|{}|{}|{}",
         event_type.as_str(),
         fact.key,
@@ -21,10 +26,28 @@ pub fn alert_event(change: &Change, now: Timestamp, describe: &str) -> Option<Al
         serde_json::to_string(&fact.previous).unwrap_or_default(),
         serde_json::to_string(&fact.current).unwrap_or_default(),
     );
+    // Only events that have them hash these, so the ids of every other event are what
+    // earlier versions gave: an upgrade in the middle of a redelivery does not duplicate.
+    if let Some(c) = &conflict {
+        id_input.push_str(&format!("|conflict:{}", serde_json::to_string(c).unwrap_or_default()));
+    }
+    if let Some(c) = &cause {
+        id_input.push_str(&format!("|cause:{c}"));
+    }
     let digest = hex_sha256(id_input.as_bytes());
     let previous = match change {
-        Change::New { .. } => None,
+        Change::New { .. } | Change::Conflict { .. } => None,
         _ => fact.previous.clone(),
+    };
+    let summary = match &conflict {
+        Some(other) => format!(
+            "{describe}: conflicting reports: {} ({}, held) vs {} ({})",
+            show(&fact.current),
+            fact.current.source,
+            show(other),
+            other.source
+        ),
+        None => summary(fact, previous.as_ref(), describe),
     };
     Some(AlertEvent {
         id: format!("evt_{}", &digest[..26]),
@@ -36,9 +59,12 @@ pub fn alert_event(change: &Change, now: Timestamp, describe: &str) -> Option<Al
             subject: fact.subject.clone(),
             period: fact.period.clone(),
             kind: fact.kind,
-            summary: summary(fact, previous.as_ref(), describe),
+            summary,
             previous,
+            stated_previous: fact.current.stated_previous,
             current: fact.current.clone(),
+            cause,
+            conflict,
         },
     })
 }
@@ -61,7 +87,12 @@ pub fn show(o: &Observation) -> String {
             Some(Qualifier::About) => "about ",
             None => "",
         };
-        return format!("{hedge}{}", show_value(v, o.unit.as_deref()));
+        let value = format!("{hedge}{}", show_value(v, o.unit.as_deref()));
+        // A figure with a state is a threat that came into force: "50% (realised)".
+        return match &o.status {
+            Some(state) => format!("{value} ({state})"),
+            None => value,
+        };
     }
     let status = o.status.as_deref().unwrap_or("unknown");
     match o.until {

@@ -21,11 +21,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use crate::ingest::FileMeta;
 use crate::model::{AlertEvent, Change, Claim, DateOrigin, Fact, Kind, Observation};
 
-pub use outbox::{
-    ArticleSummary, Attempt, Delivery, Outbox, OutboxEntry, OutboxState, WebhookRows,
-};
+pub use outbox::{ArticleSummary, Delivery, Outbox, OutboxEntry, OutboxState, WebhookRows};
 
 /// How long a connection waits for another one's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -101,15 +100,6 @@ pub struct FileState {
     pub deleted: bool,
 }
 
-/// A file's identity on disk, recorded with each article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileMeta {
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time in nanoseconds since the epoch.
-    pub mtime_ns: i64,
-}
-
 /// An alert event with the webhooks it goes to.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -122,12 +112,16 @@ pub struct Outgoing {
 /// One row of a fact's history.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HistoryEntry {
-    /// What happened: new, changed, deadline_changed, expired, restated, stale, source_deleted.
+    /// What happened: new, changed, deadline_changed, expired, conflict, restated, settled,
+    /// stale, source_deleted.
     pub change: String,
     /// The value observed (or, for source_deleted, the last value that file gave).
     pub observation: Observation,
     /// When the row was written, by the daemon's clock.
     pub recorded_at: String,
+    /// Why it was decided, when the label alone does not say: the key followed, the
+    /// conflict, the reason a claim was not applied.
+    pub why: Option<String>,
 }
 
 /// The newest alert event, as `factwatch status` shows it.
@@ -282,7 +276,7 @@ fn subject_of(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Vec<Strin
 
 /// The columns of `facts` in the order [`fact_from_row`] reads them.
 const FACT_COLUMNS: &str =
-    "key, metric, subject, period, kind, current, previous, confirmed, revision";
+    "key, metric, subject, period, kind, current, previous, confirmed, revision, sources, conflict";
 
 fn fact_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<Fact, String>> {
     let key: String = row.get(0)?;
@@ -290,20 +284,33 @@ fn fact_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Resul
     let current: String = row.get(5)?;
     let previous: Option<String> = row.get(6)?;
     let confirmed: String = row.get(7)?;
+    let sources: Option<String> = row.get(9)?;
+    let conflict: Option<String> = row.get(10)?;
     let decoded = (|| {
+        let current = obs_from_json(&current)?;
+        // A fact written before version 3 knows only the article of its current value.
+        let sources = match sources {
+            Some(s) => serde_json::from_str(&s).ok()?,
+            None => vec![current.source.clone()],
+        };
         Some(Fact {
             key: key.clone(),
             metric: row.get(1).ok()?,
             subject: subject_of(row, 2).ok()?,
             period: row.get(3).ok()?,
             kind: Kind::parse(&kind)?,
-            current: obs_from_json(&current)?,
+            current,
             previous: match previous {
                 Some(p) => Some(obs_from_json(&p)?),
                 None => None,
             },
             confirmed: confirmed.parse().ok()?,
             revision: row.get(8).ok()?,
+            sources,
+            conflict: match conflict {
+                Some(c) => Some(obs_from_json(&c)?),
+                None => None,
+            },
         })
     })();
     Ok(decoded.ok_or_else(|| format!("facts[{key}]")))
@@ -456,6 +463,25 @@ impl Store {
                 let fact = f.map_err(Error::Row)?;
                 out.insert(fact.key.clone(), fact);
             }
+        }
+        Ok(out)
+    }
+
+    /// Every fact whose key starts with `prefix` (the country keys under a general key,
+    /// `tariff_pause:US:`), ordered by key.
+    pub fn facts_under(&self, prefix: &str) -> Result<Vec<Fact>> {
+        // Every key that starts with the prefix sorts between it and the prefix with its
+        // last character raised by one, so the primary key index answers this.
+        let mut upper = prefix.to_string();
+        let Some(last) = upper.pop() else { return self.all_facts() };
+        upper.push(char::from_u32(u32::from(last) + 1).unwrap_or(char::MAX));
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {FACT_COLUMNS} FROM facts WHERE key >= ?1 AND key < ?2 ORDER BY key"
+        ))?;
+        let rows = stmt.query_map(params![prefix, upper], fact_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row?.map_err(Error::Row)?);
         }
         Ok(out)
     }
@@ -620,17 +646,22 @@ impl Store {
     /// The history of one key, oldest first.
     pub fn history(&self, key: &str) -> Result<Vec<HistoryEntry>> {
         let mut stmt = self.conn.prepare(
-            "SELECT change, observation, recorded_at FROM history WHERE key = ?1 ORDER BY id",
+            "SELECT change, observation, recorded_at, why FROM history WHERE key = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([key], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (change, obs, recorded_at) = row?;
+            let (change, obs, recorded_at, why) = row?;
             let observation =
                 obs_from_json(&obs).ok_or_else(|| Error::Row(format!("history[{key}]")))?;
-            out.push(HistoryEntry { change, observation, recorded_at });
+            out.push(HistoryEntry { change, observation, recorded_at, why });
         }
         Ok(out)
     }
@@ -753,31 +784,27 @@ fn upsert_article(
 
 fn apply_changes(tx: &Transaction<'_>, changes: &[Change], now: Timestamp) -> Result<()> {
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO facts (key, metric, subject, period, kind, current, previous, confirmed, revision, lapse_day, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO facts (key, metric, subject, period, kind, current, previous, confirmed, revision, lapse_day, updated_at, sources, conflict)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(key) DO UPDATE SET metric = excluded.metric, subject = excluded.subject,
            period = excluded.period, kind = excluded.kind, current = excluded.current,
            previous = excluded.previous, confirmed = excluded.confirmed, revision = excluded.revision,
-           lapse_day = excluded.lapse_day, updated_at = excluded.updated_at",
+           lapse_day = excluded.lapse_day, updated_at = excluded.updated_at,
+           sources = excluded.sources, conflict = excluded.conflict",
     )?;
     let mut hist = tx.prepare_cached(
-        "INSERT INTO history (key, change, observation, recorded_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO history (key, change, observation, recorded_at, why) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let now_text = now.to_string();
     for change in changes {
-        let (label, observation) = match change {
-            Change::New { fact } => ("new", &fact.current),
-            Change::Updated { event, fact } => (
-                if *event == crate::model::EventType::DeadlineChanged {
-                    "deadline_changed"
-                } else {
-                    "changed"
-                },
-                &fact.current,
-            ),
-            Change::Expired { fact } => ("expired", &fact.current),
-            Change::Restated { claim, .. } => ("restated", claim),
-            Change::Stale { claim, .. } => ("stale", claim),
+        // The observation a history row shows: the claim that was weighed, or the value the
+        // fact took.
+        let observation = match change {
+            Change::Restated { claim, .. } | Change::Stale { claim, .. } => claim,
+            Change::Conflict { fact, .. } => fact.conflict.as_ref().unwrap_or(&fact.current),
+            Change::New { fact } | Change::Updated { fact, .. } | Change::Expired { fact, .. } => {
+                &fact.current
+            }
         };
         if let Some(fact) = change.fact() {
             upsert.execute(params![
@@ -792,9 +819,17 @@ fn apply_changes(tx: &Transaction<'_>, changes: &[Change], now: Timestamp) -> Re
                 fact.revision,
                 lapse_day(fact),
                 now_text,
+                json(&fact.sources),
+                fact.conflict.as_ref().map(obs_to_json),
             ])?;
         }
-        hist.execute(params![change.key(), label, obs_to_json(observation), now_text])?;
+        hist.execute(params![
+            change.key(),
+            change.label(),
+            obs_to_json(observation),
+            now_text,
+            change.why()
+        ])?;
     }
     Ok(())
 }
@@ -814,6 +849,7 @@ mod tests {
             source: "a.md".into(),
             quote: "q".into(),
             qualifier: None,
+            stated_previous: None,
         }
     }
 
@@ -828,6 +864,8 @@ mod tests {
             current,
             previous: None,
             revision: 0,
+            sources: vec![],
+            conflict: None,
         }
     }
 

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{Error, Outgoing, Result, connect, ms};
+use crate::deliver::Attempt;
 
 /// The delivery state of one outbox row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -56,32 +57,6 @@ pub struct Delivery {
     pub attempts: u32,
     /// When the event was queued, for the delivery-latency metric.
     pub created_at: Timestamp,
-}
-
-/// The outcome of one delivery attempt, as the worker reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attempt {
-    /// The receiver answered 2xx.
-    Delivered {
-        /// The HTTP status.
-        status: u16,
-    },
-    /// A transient failure; try again at `at`.
-    Retry {
-        /// When to try next.
-        at: Timestamp,
-        /// The HTTP status, if a response came.
-        status: Option<u16>,
-        /// What went wrong, for `factwatch outbox`.
-        error: String,
-    },
-    /// A permanent failure or retries exhausted: the row goes to the dead letter state.
-    Dead {
-        /// The HTTP status, if a response came.
-        status: Option<u16>,
-        /// What went wrong, with an excerpt of the response body.
-        error: String,
-    },
 }
 
 /// One outbox row as `factwatch outbox` shows it.

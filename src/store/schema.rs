@@ -92,6 +92,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX outbox_pending_by_seq ON outbox(webhook, event_seq) WHERE state = 'pending';
     "#,
+    // Version 3: a fact's sources (the articles that stated its current value, a JSON
+    // list) and an open conflict (the other source's observation); history says why each
+    // decision was taken. Rows from older versions read as one source, no conflict, no why.
+    r#"
+    ALTER TABLE facts ADD COLUMN sources TEXT;
+    ALTER TABLE facts ADD COLUMN conflict TEXT;
+    ALTER TABLE history ADD COLUMN why TEXT;
+    "#,
 ];
 
 #[cfg(test)]
@@ -129,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn opening_a_v1_database_migrates_it_to_v2_and_keeps_its_rows() {
+    fn opening_a_v1_database_migrates_it_to_the_latest_and_keeps_its_rows() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("factwatch.db");
         v1_database(&path);
@@ -145,7 +153,7 @@ mod tests {
         let conn = Connection::open(&path).expect("reopen");
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("v");
         assert_eq!(version, MIGRATIONS.len() as i64);
-        assert_eq!(version, 2);
+        assert_eq!(version, 3);
         let index: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",

@@ -346,7 +346,7 @@ fn rate(
         );
         f.qualifier = qualifier;
         f.stance = stance;
-        f.stated_previous = phrase.previous;
+        f.stated_previous = phrase.previous.or_else(|| replaced_after(v, r));
         f.explicit = matches!(imposer, Party::Named(_));
         out.findings.push(f);
         return;
@@ -390,7 +390,7 @@ fn rate(
         );
         f.qualifier = qualifier;
         f.stance = stance;
-        f.stated_previous = phrase.previous;
+        f.stated_previous = phrase.previous.or_else(|| replaced_after(v, r));
         f.explicit = matches!(t, Party::Named(_));
         if !rule_target.is_empty() && out.explain {
             f.rule = match (phrase.link, rule_target) {
@@ -1268,6 +1268,19 @@ fn stance(v: &View<'_>, r: usize, p: &Phrase) -> Stance {
     if (p.from.saturating_sub(2)..p.from).any(|j| v.is(j, Class::Previously)) && p.from > cs {
         return Stance::Previous;
     }
+    // "which until this week faced a 145% tariff", "until recently paid 25%": what held up
+    // to a moment just past.
+    let until_lately = (cs..r).any(|j| {
+        v.is(j, Class::Until)
+            && (v.is(j + 1, Class::Weekday)
+                || matches!(
+                    v.word(j + 1).to_ascii_lowercase().as_str(),
+                    "recently" | "now" | "yesterday" | "this" | "last" | "lately"
+                ))
+    });
+    if until_lately {
+        return Stance::Previous;
+    }
     let words = p.from..p.to;
     if words.clone().any(|j| v.is(j, Class::Total))
         || (cs..r).any(|j| v.is(j, Class::Bringing)) && r > 0 && v.is(r - 1, Class::To)
@@ -1356,4 +1369,20 @@ fn respective_index(v: &View<'_>, r: usize, parties: usize) -> Option<usize> {
         return group.iter().position(|&j| j == r);
     }
     None
+}
+
+/// The old value written after the new one: "to 30% from 145%", "19pc, down from 29pc",
+/// "30 percent, up from 10 percent".
+fn replaced_after(v: &View<'_>, r: usize) -> Option<f64> {
+    let mut j = r + 1;
+    if v.at(j).is_some_and(|c| c.is_punct(',')) {
+        j += 1;
+    }
+    if v.is(j, Class::UpDown) {
+        j += 1;
+    }
+    if !v.is(j, Class::From) {
+        return None;
+    }
+    v.percent(j + 1)
 }

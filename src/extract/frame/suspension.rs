@@ -153,6 +153,20 @@ fn pause(v: &View<'_>, p: usize, mem: &Memory, out: &mut Out) -> Option<Finding>
             return None;
         }
     }
+    // "China was left out of the reprieve", "India is excluded from the pause": the pause
+    // is not the subject's, and a pause it never had is not one that ended.
+    let excluded = (p.saturating_sub(4).max(cs)..p).any(|j| {
+        let w = v.word(j).to_ascii_lowercase();
+        let out_of = w == "out"
+            && j > 0
+            && matches!(v.word(j - 1).to_ascii_lowercase().as_str(), "left" | "shut" | "kept");
+        (out_of || matches!(w.as_str(), "excluded" | "omitted" | "barred"))
+            && (v.is(j + 1, Class::Of) || v.is(j + 1, Class::From))
+    });
+    if excluded {
+        out.reject(v, p, "a party left out of the pause");
+        return None;
+    }
     let today = v.date.date;
     let mut unresolved = Vec::new();
     let (mut deadline, start) = dates(v, cs, ce, p, &mut unresolved);
@@ -216,7 +230,7 @@ fn pause(v: &View<'_>, p: usize, mem: &Memory, out: &mut Out) -> Option<Finding>
         until = if status == "ended" { None } else { until };
     }
 
-    let (imposer, target) = parties(v, p, mem);
+    let (imposer, target, also) = parties(v, p, mem);
     let scoped = (cs..ce).any(|j| {
         v.is(j, Class::Except)
             || (v.is(j, Class::Countries)
@@ -251,6 +265,12 @@ fn pause(v: &View<'_>, p: usize, mem: &Memory, out: &mut Out) -> Option<Finding>
     };
     if deadline.is_none() && until.is_some() {
         f.rule = "suspension: pause for a duration";
+    }
+    // "pauses tariffs on goods from Pakistan and Vietnam": one pause per party named.
+    for e in also {
+        let mut g = f.clone();
+        g.parties[1] = Some(Party::Named(e));
+        out.findings.push(g);
     }
     Some(f)
 }
@@ -367,6 +387,8 @@ fn duration_deadline(
                 Class::Hit,
             ],
         ) || (v.is(j, Class::Receive) && !v.is(j, Class::Pause))
+            // "The EU paused its counter-tariffs for 90 days": the verb is the decision.
+            || (v.is(j, Class::PauseVerb) && !v.is(j, Class::Pause) && is_past_form(v.word(j)))
     });
     let start = match start {
         Some(s) => s,
@@ -377,7 +399,17 @@ fn duration_deadline(
 }
 
 /// The imposer and the target of the pause at `p`; a target of `None` is the general pause.
-fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
+/// The third part lists further targets coordinated with the first ("on goods from
+/// Pakistan and Vietnam"), each its own pause.
+fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>, Vec<u16>) {
+    let (imposer, target, also) = parties_of(v, p, mem);
+    match target {
+        Some(Party::Named(_)) => (imposer, target, also),
+        _ => (imposer, target, Vec::new()),
+    }
+}
+
+fn parties_of(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>, Vec<u16>) {
     let (cs, ce) = v.clause_range(p);
     // Everyone: "for most countries", "for over 75 other countries", "affecting most".
     let universal = (cs..ce).any(|j| {
@@ -400,12 +432,13 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
 
     let mut imposer = Party::Open;
     let mut target: Option<Party> = None;
+    let mut also: Vec<u16> = Vec::new();
     // "the truce between the United States and China".
     for j in cs..ce {
         if v.is(j, Class::Between) {
             let k = if v.is(j + 1, Class::Det) { j + 2 } else { j + 1 };
             if let [a, b, ..] = entity_list(v, k).0.as_slice() {
-                return (Party::Open, Some(Party::Either(*a, *b)));
+                return (Party::Open, Some(Party::Either(*a, *b)), Vec::new());
             }
         }
     }
@@ -415,10 +448,17 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
             && (v.is(j + 1, Class::Countries) || v.word(j + 1).eq_ignore_ascii_case("sides"))
     });
     if pair_noun && !universal {
-        return (Party::Open, Some(Party::Counterpart));
+        return (Party::Open, Some(Party::Counterpart), Vec::new());
     }
-    // "Trump's 90-day pause", "US tariff pause": a name right before the pause word.
+    // "Trump's 90-day pause", "US tariff pause": a name right before the pause word, with
+    // only the pause's modifiers between (not "Vietnamese goods are on hold").
     for j in p.saturating_sub(3).max(cs)..p {
+        let between = (j + 1..p).any(|k| {
+            v.is_any(k, &[Class::Goods, Class::Copula, Class::Aux, Class::And, Class::On])
+        });
+        if between {
+            continue;
+        }
         if let Some((e, form, possessive)) = v.entity(j) {
             if possessive && !acts(form) {
                 // "Mexico's reprieve".
@@ -437,12 +477,43 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
             if let Some(o) = origin_at(v, j) {
                 let named: Vec<u16> =
                     o.entities.iter().copied().filter(|e| !excepted.contains(e)).collect();
-                if let Some(e) = named.first() {
+                if let Some((e, rest)) = named.split_first() {
                     target = Some(Party::Named(*e));
+                    also = rest.to_vec();
                     break;
                 }
             }
         }
+    }
+    // "the suspension applies to Pakistan and Vietnam", "the pause covers Mexico".
+    if target.is_none() {
+        for j in p + 1..ce {
+            let covers = matches!(
+                v.word(j).to_ascii_lowercase().as_str(),
+                "covers" | "cover" | "covered" | "covering" | "includes" | "include" | "included"
+            );
+            let k = if v.is(j, Class::Impose) && v.is(j + 1, Class::To) {
+                j + 2
+            } else if covers {
+                j + 1
+            } else {
+                continue;
+            };
+            let k = if v.is(k, Class::Det) { k + 1 } else { k };
+            let (named, _) = entity_list(v, k);
+            let named: Vec<u16> = named.into_iter().filter(|e| !excepted.contains(e)).collect();
+            if let Some((e, rest)) = named.split_first() {
+                target = Some(Party::Named(*e));
+                also = rest.to_vec();
+            }
+            break;
+        }
+    }
+    // The parties of the pause's own phrases are its targets, never its imposer:
+    // "tariffs on Kenyan and Peruvian goods are on hold".
+    let mut in_phrase: Vec<u16> = also.clone();
+    if let Some(Party::Named(t)) = target {
+        in_phrase.push(t);
     }
     // The subject of the verb: "the US and China extended their truce", "Mexico secures a
     // reprieve", "Trump has extended the pause".
@@ -472,13 +543,14 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
     }
     if let Some(verb) = verb.or((p < ce).then_some(p))
         && let Some((at, e)) = subject_of(v, verb)
+        && !in_phrase.contains(&e)
     {
         let (pair, _) = entity_list(v, at);
         if pair.len() >= 2
             && target.is_none()
             && let (Some(a), Some(b)) = (pair.first(), pair.get(1))
         {
-            return (Party::Open, Some(Party::Either(*a, *b)));
+            return (Party::Open, Some(Party::Either(*a, *b)), Vec::new());
         }
         // "Mexico secures a reprieve", "Sheinbaum secured a pause", "Mexico was granted
         // a reprieve": the subject is its target.
@@ -519,13 +591,17 @@ fn parties(v: &View<'_>, p: usize, mem: &Memory) -> (Party, Option<Party>) {
     }
     if universal || target.is_some_and(|t| matches!(t, Party::Named(e) if excepted.contains(&e))) {
         target = None;
+        also.clear();
     }
     if let (Party::Named(i), Some(Party::Named(t))) = (imposer, target)
         && i == t
     {
         imposer = Party::Open;
     }
-    (imposer, target)
+    if let Party::Named(i) = imposer {
+        also.retain(|e| *e != i);
+    }
+    (imposer, target, also)
 }
 
 /// Clauses of a pause sentence that give another party's deadline: "—China Extended Until
