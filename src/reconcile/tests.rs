@@ -496,6 +496,26 @@ fn two_sources_of_one_date_that_disagree_open_one_conflict_that_a_later_article_
 }
 
 #[test]
+fn a_conflict_that_never_settles_alerts_once_and_does_not_grow() {
+    // The two disputing outlets keep repeating themselves, page update after page update.
+    let reports: Vec<(Vec<Claim>, &str)> = (0..200)
+        .map(|i| {
+            let (value, source) = if i % 2 == 0 { (125.0, "a.md") } else { (145.0, "b.md") };
+            (vec![figure(CN, value, "percent", None, "2025-04-10", source)], "2025-04-10")
+        })
+        .collect();
+    let articles: Vec<(&[Claim], &str)> = reports.iter().map(|(c, d)| (c.as_slice(), *d)).collect();
+    let (events, facts) = run(&articles);
+    let alerts: Vec<EventType> = events.iter().flatten().flatten().copied().collect();
+    assert_eq!(alerts, [EventType::New, EventType::Conflict]);
+    let f = &facts[CN];
+    assert_eq!(f.current.value, Some(125.0));
+    assert_eq!(f.conflict.as_ref().and_then(|c| c.value), Some(145.0));
+    assert_eq!(f.sources, ["a.md"]);
+    assert_eq!(f.revision, 1);
+}
+
+#[test]
 fn a_same_day_report_that_names_the_value_it_replaces_is_a_change_not_a_conflict() {
     let (events, facts) = run(&[
         (&[figure(CN, 125.0, "percent", None, "2025-04-10", "a.md")], "2025-04-10"),
