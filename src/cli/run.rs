@@ -18,12 +18,19 @@ pub(super) struct Args {
     log_format: Option<crate::config::LogFormat>,
 }
 
+/// Blocking threads beyond the readers, for store calls and the delivery workers' outbox reads.
+const STORE_THREADS: usize = 8;
+
 pub(super) fn run(args: Args, config_arg: &super::ConfigArg) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config_arg)?;
     crate::telemetry::init_logging(args.log_format.unwrap_or(config.log_format));
+    // Blocking threads are the readers plus the short store calls. Unbounded, tokio starts
+    // a new one whenever the last has not quite gone idle, so a loaded machine grew dozens
+    // during a catch-up; the readers never wait on the store, so a cap cannot deadlock.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("factwatch")
+        .max_blocking_threads(config.ingest.max_concurrent_reads.max(1) + STORE_THREADS)
         .build()?;
     runtime.block_on(daemon::run(config, RunOptions { now: args.now }, shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
